@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 store on DuckDB (embedded default) and Postgres (teams)."""

@@ -1,0 +1,1 @@
+"""SQL repositories: convert rows to domain dataclasses and back; no business rules."""

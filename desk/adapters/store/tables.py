@@ -1,0 +1,127 @@
+"""The store schema (SQLAlchemy Core). Migrations in ``migrations/versions`` create it.
+
+Ids are 32-char hex strings from the injected ``IdGen``; the audit chain is numbered by
+``seq``, assigned under the chain-head lock. API schemas are separate (``desk/api``).
+
+Foreign keys exist on Postgres only (the migrations add them): DuckDB rejects an update
+of a unique column on any row that a foreign key references, so there the services keep
+referential integrity themselves.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from desk.adapters.store.types import JSONType, UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = sa.String(32)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("username", sa.String(32), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(80), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("telegram_chat_id", sa.BigInteger, nullable=True, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, nullable=False, index=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_prefix", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+)
+
+telegram_link_codes = sa.Table(
+    "telegram_link_codes",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, nullable=False, index=True),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+    sa.Column("used_chat_id", sa.BigInteger, nullable=True),
+)
+
+broker_credentials = sa.Table(
+    "broker_credentials",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, nullable=False, index=True),
+    sa.Column("broker", sa.String(16), nullable=False),
+    sa.Column("label", sa.String(64), nullable=False),
+    sa.Column("api_key_enc", sa.Text, nullable=False),
+    sa.Column("api_secret_enc", sa.Text, nullable=False),
+    sa.Column("access_token_enc", sa.Text, nullable=True),
+    sa.Column("access_token_expires_at", UTCDateTime, nullable=True),
+    sa.Column("broker_user_id", sa.String(32), nullable=True),
+    sa.Column("api_key_hint", sa.String(16), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+llm_credentials = sa.Table(
+    "llm_credentials",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, nullable=False, index=True),
+    sa.Column("provider", sa.String(16), nullable=False),
+    sa.Column("label", sa.String(64), nullable=False),
+    sa.Column("api_key_enc", sa.Text, nullable=False),
+    sa.Column("api_key_hint", sa.String(16), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", ID, nullable=False, unique=True),
+    sa.Column("occurred_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("action", sa.String(64), nullable=False, index=True),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.Column("actor_label", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_id", sa.String(64), nullable=True, index=True),
+    sa.Column("payload", JSONType, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# One row (id = 1): the chain head. Appends lock it (FOR UPDATE on Postgres, the process
+# write lock on DuckDB) and move it with a conditional update, so the chain never forks.
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

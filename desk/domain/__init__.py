@@ -1,0 +1,1 @@
+"""Pure domain core: dataclasses, rules and state machines. Imports the stdlib only."""

@@ -1,0 +1,1 @@
+"""Use cases shared by every entrypoint. They take a context of ports, never build resources."""

@@ -1,0 +1,30 @@
+"""What every service function receives: the ports of one running desk."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from desk.domain.clock import Clock, IdGen
+from desk.services.ports.crypto import Cipher
+from desk.services.ports.events import EventPublisher
+from desk.services.ports.store import UnitOfWork
+
+
+class Context(Protocol):
+    """Built once by :func:`desk.bootstrap.bootstrap`; tests build one with fakes."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def ids(self) -> IdGen: ...
+
+    @property
+    def cipher(self) -> Cipher: ...
+
+    @property
+    def events(self) -> EventPublisher: ...
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        """A fresh unit of work; use it as a context manager and call ``commit()``."""
+        ...
