@@ -32,7 +32,7 @@ def open_desk(*, upgrade: bool = False, require_schema: bool = True) -> Iterator
 
     # A brand-new store (no migration applied yet) is created on first use; a store that
     # is merely behind must be upgraded on purpose with `desk db upgrade`.
-    mode: bool | Literal["if_empty"] = True if upgrade else ("if_empty" if require_schema else False)
+    mode: bool | Literal["if_empty"] = upgrade or ("if_empty" if require_schema else False)
     runtime = bootstrap(settings(), upgrade=mode, require_schema=require_schema)
     for notice in runtime.notices:
         sys.stderr.write(f"note: {notice}\n")
