@@ -1,0 +1,1 @@
+"""The research loop's tools: web search, page reading and market data."""

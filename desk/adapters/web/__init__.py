@@ -1,0 +1,1 @@
+"""Safe web page fetching and article text extraction."""
