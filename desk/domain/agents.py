@@ -50,6 +50,16 @@ class TimeoutPolicy(StrEnum):
     ESCALATE = "escalate"
 
 
+# Tools a research agent may be given (the research adapters implement them).
+RESEARCH_TOOLS: tuple[str, ...] = (
+    "google_search",
+    "open_webpage",
+    "get_ltp",
+    "get_quote",
+    "get_ohlc",
+    "get_positions",
+)
+
 # Channels an agent may accept decisions from. The CLI talks to the API, so it counts as api.
 APPROVAL_CHANNELS: tuple[Channel, ...] = (Channel.DASHBOARD, Channel.TELEGRAM, Channel.API)
 

@@ -125,3 +125,113 @@ audit_head = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# --- agents and approvals (migration 0002) ------------------------------------------------
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("owner_id", ID, nullable=False, index=True),
+    sa.Column("approver_ids", JSONType, nullable=False),
+    sa.Column("escalation_approver_ids", JSONType, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("pause_reason", sa.String(500), nullable=True),
+    sa.Column("kill_switch", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("row_version", sa.Integer, nullable=False),
+)
+
+# Who is attached to an agent, for "agents I own or approve" queries.
+agent_members = sa.Table(
+    "agent_members",
+    metadata,
+    sa.Column("agent_id", ID, primary_key=True),
+    sa.Column("user_id", ID, primary_key=True, index=True),
+    sa.Column("role", sa.String(16), primary_key=True),  # approver | escalation
+)
+
+agent_config_versions = sa.Table(
+    "agent_config_versions",
+    metadata,
+    sa.Column("agent_id", ID, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("config", JSONType, nullable=False),
+    sa.Column("author_id", ID, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+approval_requests = sa.Table(
+    "approval_requests",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("agent_id", ID, nullable=False, index=True),
+    sa.Column("subject_id", sa.String(64), nullable=False, index=True),
+    sa.Column("proposer_id", ID, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("escalated", sa.Boolean, nullable=False),
+    sa.Column("escalated_at", UTCDateTime, nullable=True),
+    sa.Column("quorum", sa.Integer, nullable=False),
+    sa.Column("reject_quorum", sa.Integer, nullable=False),
+    sa.Column("allow_self_approval", sa.Boolean, nullable=False),
+    sa.Column("eligible_approver_ids", JSONType, nullable=False),
+    sa.Column("escalation_approver_ids", JSONType, nullable=False),
+    sa.Column("approval_channels", JSONType, nullable=False),
+    sa.Column("timeout_policy", sa.String(16), nullable=False),
+    sa.Column("escalation_grace_minutes", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("state_reason", sa.String(500), nullable=True),
+    sa.Column("details", JSONType, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The eligibility snapshot as rows, for "what may I decide now" queries.
+approval_request_members = sa.Table(
+    "approval_request_members",
+    metadata,
+    sa.Column("request_id", ID, primary_key=True),
+    sa.Column("user_id", ID, primary_key=True, index=True),
+    sa.Column("role", sa.String(16), primary_key=True),  # eligible | escalation
+)
+
+approval_decisions = sa.Table(
+    "approval_decisions",
+    metadata,
+    sa.Column("request_id", ID, primary_key=True),
+    sa.Column("approver_id", ID, primary_key=True),
+    sa.Column("decision", sa.String(8), nullable=False),
+    sa.Column("reason", sa.String(1000), nullable=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+)
+
+# One row (id = 1): the global kill switch.
+desk_controls = sa.Table(
+    "desk_controls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kill_switch", sa.Boolean, nullable=False),
+    sa.Column("kill_switch_reason", sa.String(500), nullable=True),
+    sa.Column("kill_switch_changed_by", sa.String(64), nullable=True),
+    sa.Column("kill_switch_changed_at", UTCDateTime, nullable=True),
+)
+
+# Mutating commands carry an Idempotency-Key; a replay returns the first result.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.String(64), primary_key=True),  # actor id or "system"
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("operation", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("result", JSONType, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from desk.adapters.store.engine import Database
+from desk.adapters.store.repos.agents import SqlAgentRepository
+from desk.adapters.store.repos.approvals import SqlApprovalRepository, SqlIdempotencyRepository
 from desk.adapters.store.repos.audit import SqlAuditRepository
 from desk.adapters.store.repos.credentials import SqlCredentialRepository
 from desk.adapters.store.repos.users import (
@@ -15,6 +18,21 @@ from desk.adapters.store.repos.users import (
     SqlTokenRepository,
     SqlUserRepository,
 )
+from desk.domain.errors import ConcurrencyError
+from desk.services.ports.events import DomainEvent
+
+# Postgres serialization failure / deadlock, DuckDB write-write conflict: safe to retry.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def is_conflict(error: BaseException) -> bool:
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    text = str(orig)
+    return "Conflict on" in text or "write-write conflict" in text
 
 
 class SqlUnitOfWork:
@@ -30,12 +48,16 @@ class SqlUnitOfWork:
     link_codes: SqlLinkCodeRepository
     credentials: SqlCredentialRepository
     audit: SqlAuditRepository
+    agents: SqlAgentRepository
+    approvals: SqlApprovalRepository
+    idempotency: SqlIdempotencyRepository
 
     def __init__(self, db: Database, *, write: bool = True) -> None:
         self._db = db
         self._write = write
         self._conn: Connection | None = None
         self._locked = False
+        self.pending_events: list[DomainEvent] = []
 
     @property
     def connection(self) -> Connection:
@@ -59,6 +81,10 @@ class SqlUnitOfWork:
         self.link_codes = SqlLinkCodeRepository(conn)
         self.credentials = SqlCredentialRepository(conn)
         self.audit = SqlAuditRepository(conn, lock_rows=self._db.is_postgres)
+        self.agents = SqlAgentRepository(conn)
+        self.approvals = SqlApprovalRepository(conn)
+        self.idempotency = SqlIdempotencyRepository(conn)
+        self.pending_events = []
         return self
 
     def __exit__(
@@ -75,14 +101,25 @@ class SqlUnitOfWork:
         finally:
             self._conn = None
             self._release()
+        if exc is not None and is_conflict(exc):
+            raise ConcurrencyError("a concurrent update won; retry") from exc
 
     def _release(self) -> None:
         if self._locked:
             self._locked = False
             self._db.write_lock.release()
 
+    def emit(self, event: DomainEvent) -> None:
+        """Queue an event to publish once this unit of work has committed."""
+        self.pending_events.append(event)
+
     def commit(self) -> None:
-        self.connection.commit()
+        try:
+            self.connection.commit()
+        except sa_exc.DBAPIError as error:
+            if is_conflict(error):
+                raise ConcurrencyError("a concurrent update won; retry") from error
+            raise
 
     def rollback(self) -> None:
         self.connection.rollback()
