@@ -98,6 +98,17 @@ class DeskSettings(BaseSettings):
         validation_alias=_seed("GOOGLE_CSE_API_KEY"),
         description="Google Custom Search JSON API key (fallback search provider).",
     )
+    google_cse_base_url: str = Field(
+        default="https://www.googleapis.com/customsearch/v1",
+        description="Google Custom Search JSON API endpoint (point it at a fake in tests).",
+    )
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Let open_webpage fetch private/loopback addresses (local fakes only).",
+    )
+    runner_concurrency: int = Field(
+        default=4, ge=1, le=64, description="How many analysis runs execute at once in-process."
+    )
     google_cse_engine_id: str | None = Field(
         default=None,
         validation_alias=_seed("GOOGLE_CSE_ENGINE_ID"),

@@ -235,3 +235,43 @@ idempotency_keys = sa.Table(
     sa.Column("result", JSONType, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# --- research runs (migration 0003) --------------------------------------------------------
+
+analysis_runs = sa.Table(
+    "analysis_runs",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("agent_id", ID, nullable=False),
+    sa.Column("config_version", sa.Integer, nullable=True),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("model", sa.String(120), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),  # live | replay
+    sa.Column("replay", sa.String(200), nullable=True),
+    sa.Column("created_by", ID, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("completed_at", UTCDateTime, nullable=True),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False),
+    sa.Column("stop_reason", sa.String(24), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("result_text", sa.Text, nullable=True),
+    sa.Column("proposals", JSONType, nullable=False),
+    sa.Column("prompt_tokens", sa.Integer, nullable=False),
+    sa.Column("completion_tokens", sa.Integer, nullable=False),
+    sa.Column("cost_usd", sa.Numeric(14, 6), nullable=False),
+    sa.Column("steps", sa.Integer, nullable=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("artifact_path", sa.String(500), nullable=True),
+)
+
+run_events = sa.Table(
+    "run_events",
+    metadata,
+    sa.Column("run_id", ID, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("payload", JSONType, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

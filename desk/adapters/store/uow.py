@@ -13,6 +13,7 @@ from desk.adapters.store.repos.agents import SqlAgentRepository
 from desk.adapters.store.repos.approvals import SqlApprovalRepository, SqlIdempotencyRepository
 from desk.adapters.store.repos.audit import SqlAuditRepository
 from desk.adapters.store.repos.credentials import SqlCredentialRepository
+from desk.adapters.store.repos.runs import SqlRunRepository
 from desk.adapters.store.repos.users import (
     SqlLinkCodeRepository,
     SqlTokenRepository,
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     agents: SqlAgentRepository
     approvals: SqlApprovalRepository
     idempotency: SqlIdempotencyRepository
+    runs: SqlRunRepository
 
     def __init__(self, db: Database, *, write: bool = True) -> None:
         self._db = db
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
         self.agents = SqlAgentRepository(conn)
         self.approvals = SqlApprovalRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
+        self.runs = SqlRunRepository(conn)
         self.pending_events = []
         return self
 

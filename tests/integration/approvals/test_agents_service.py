@@ -14,7 +14,7 @@ from desk.domain.errors import (
     ValidationError,
 )
 from desk.services import agents, approvals, audit
-from tests.integration.approvals.conftest import People, config, make_agent, promote_to_paper
+from tests.integration.conftest import People, config, make_agent, promote_to_paper
 
 
 def test_create_agent_validates_every_field(runtime: Runtime, people: People) -> None:

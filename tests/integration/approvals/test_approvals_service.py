@@ -19,7 +19,7 @@ from desk.domain.errors import (
 )
 from desk.services import agents, approvals, audit
 from desk.services.ports.events import DomainEvent
-from tests.integration.approvals.conftest import (
+from tests.integration.conftest import (
     People,
     make_agent,
     open_trade,

@@ -1,4 +1,4 @@
-"""A small desk: an owner, three approvers, an outsider, an admin, and agent helpers."""
+"""Integration fixtures: a small desk (owner, approvers, an outsider, an admin), helpers."""
 
 from __future__ import annotations
 

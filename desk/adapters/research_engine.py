@@ -1,0 +1,108 @@
+"""The real research engine: OpenRouter + search + web + market data, or a replay."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from desk.adapters.openrouter.client import OpenRouterClient
+from desk.adapters.replay.replay import ReplayLlm, ReplayToolbox, replay_request
+from desk.adapters.replay.transcript import load_transcript
+from desk.adapters.research_tools.search import build_web_search
+from desk.adapters.research_tools.toolset import build_toolset
+from desk.adapters.web.fetcher import SafeFetcher
+from desk.domain.clock import Clock
+from desk.domain.errors import NotFoundError, ValidationError
+from desk.domain.research import ResearchRequest
+from desk.domain.secret import Secret
+from desk.services.ports.market_data import MarketData
+from desk.services.ports.research_engine import ResearchSession, RunSetup
+from desk.services.research_toolbox import LocalToolbox
+from desk.settings import DeskSettings
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def _secret(value: Any) -> Secret | None:
+    return Secret(value.get_secret_value()) if value is not None else None
+
+
+class DeskResearchEngine:
+    """Implements :class:`desk.services.ports.research_engine.ResearchEngine`."""
+
+    def __init__(
+        self,
+        settings: DeskSettings,
+        clock: Clock,
+        *,
+        llm_key_for: Callable[[str], Secret | None],
+        market: MarketData | None = None,
+        transcript_dirs: Sequence[Path] = (),
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._key_for = llm_key_for
+        self._market = market
+        self._dirs = list(transcript_dirs)
+
+    # -- replays ---------------------------------------------------------------------------
+    def _path(self, name: str) -> Path:
+        if not NAME.match(name):
+            raise ValidationError(
+                "a replay is the name of a transcript (letters, digits, . _ -)",
+                fields={"replay": "invalid name"},
+            )
+        stem = name.removesuffix(".json")
+        for folder in self._dirs:
+            candidate = folder / f"{stem}.json"
+            if candidate.is_file():
+                return candidate
+        known = ", ".join(self.transcripts()) or "none"
+        raise NotFoundError(
+            f"no transcript {name!r} (known: {known})", fields={"replay": "unknown"}
+        )
+
+    def transcripts(self) -> list[str]:
+        names = {p.stem for d in self._dirs if d.is_dir() for p in d.glob("*.json")}
+        return sorted(names)
+
+    def replay_request(self, name: str) -> ResearchRequest:
+        return replay_request(load_transcript(self._path(name)))
+
+    # -- sessions --------------------------------------------------------------------------
+    @asynccontextmanager
+    async def session(self, setup: RunSetup) -> AsyncIterator[ResearchSession]:
+        if setup.replay is not None:
+            transcript = load_transcript(self._path(setup.replay))
+            yield ResearchSession(ReplayLlm(transcript), ReplayToolbox(transcript), ())
+            return
+        s = self._settings
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            llm = OpenRouterClient(
+                self._key_for(setup.owner_id),
+                base_url=s.openrouter_base_url,
+                referer=s.openrouter_http_referer,
+                app_title=s.openrouter_app_title,
+            )
+            fetcher = SafeFetcher(self._clock, allow_private=s.allow_private_urls)
+            search = build_web_search(
+                http,
+                serper_key=_secret(s.serper_api_key),
+                cse_key=_secret(s.google_cse_api_key),
+                cse_engine_id=s.google_cse_engine_id,
+                serper_base_url=s.serper_base_url,
+                cse_base_url=s.google_cse_base_url,
+            )
+            toolset = build_toolset(
+                search=search, reader=fetcher, market=self._market, allowed=setup.tools or None
+            )
+            try:
+                yield ResearchSession(llm, LocalToolbox(toolset.tools), toolset.notes)
+            finally:
+                await llm.aclose()
+                await fetcher.aclose()
