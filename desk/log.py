@@ -22,8 +22,10 @@ SENSITIVE_KEY = re.compile(
 )
 REDACTED = "[redacted]"
 HANDLER_NAME = "desk"
-# Values that look like Desk API tokens or Fernet ciphertexts are masked wherever they appear.
-SENSITIVE_VALUE = re.compile(r"desk_[A-Za-z0-9_-]{16,}|gAAAAA[A-Za-z0-9_=-]{20,}")
+# Values that look like secrets are masked wherever they appear.
+SENSITIVE_VALUE = re.compile(
+    r"desk_[A-Za-z0-9_-]{16,}|gAAAAA[A-Za-z0-9_=-]{20,}|\b\d{6,12}:[A-Za-z0-9_-]{30,}"
+)  # Desk API tokens, Fernet ciphertexts, Telegram bot tokens
 
 
 def _scrub(value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -41,9 +40,7 @@ class InProcessRunner:
 
     def run_now(self, run_id: str) -> AnalysisRun:
         """Execute in the calling thread (``async_mode: false``)."""
-        return asyncio.run(
-            runs.execute_run(self._ctx, self._engine, run_id, proposals=self._proposals)
-        )
+        return runs.execute_run_blocking(self._ctx, self._engine, run_id, proposals=self._proposals)
 
     def submit(self, run_id: str) -> Future[AnalysisRun]:
         with self._lock:

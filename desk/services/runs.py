@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -199,6 +200,22 @@ async def execute_run(
             lambda r: rules.finish(r, RunStatus.FAILED, ctx.clock.now(), error=message[:2000]),
         )  # fmt: skip
     return await asyncio.to_thread(_complete, ctx, run.id, result, proposals)
+
+
+def execute_run_blocking(
+    ctx: Context, engine: ResearchEngine, run_id: str, *, proposals: ProposalSink | None = None
+) -> AnalysisRun:
+    """:func:`execute_run` from synchronous code, also inside a running event loop (Jupyter)."""
+
+    def go() -> AnalysisRun:
+        return asyncio.run(execute_run(ctx, engine, run_id, proposals=proposals))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return go()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-run-sync") as pool:
+        return pool.submit(go).result()
 
 
 def _complete(
