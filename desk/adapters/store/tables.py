@@ -275,3 +275,42 @@ run_events = sa.Table(
     sa.Column("payload", JSONType, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# --- instruments and proposals (migration 0004) -----------------------------------------------
+
+instruments = sa.Table(
+    "instruments",
+    metadata,
+    sa.Column("exchange", sa.String(8), primary_key=True),
+    sa.Column("tradingsymbol", sa.String(64), primary_key=True),
+    sa.Column("instrument_token", sa.BigInteger, nullable=False),
+    sa.Column("exchange_token", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("last_price", sa.Numeric(18, 4), nullable=False),
+    sa.Column("expiry", sa.Date, nullable=True),
+    sa.Column("strike", sa.Numeric(18, 4), nullable=False),
+    sa.Column("tick_size", sa.Numeric(12, 4), nullable=False),
+    sa.Column("lot_size", sa.Integer, nullable=False),
+    sa.Column("instrument_type", sa.String(8), nullable=False),
+    sa.Column("segment", sa.String(16), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+trade_proposals = sa.Table(
+    "trade_proposals",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("agent_id", ID, nullable=False, index=True),
+    sa.Column("run_id", ID, nullable=True, index=True),
+    sa.Column("proposer_id", ID, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # blocked | submitted
+    sa.Column("instrument", sa.String(80), nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("value_paise", sa.BigInteger, nullable=True),
+    sa.Column("ltp_at_creation", sa.Numeric(18, 4), nullable=True),
+    sa.Column("proposal", JSONType, nullable=False),
+    sa.Column("risk", JSONType, nullable=False),
+    sa.Column("request_id", ID, nullable=True, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+)

@@ -14,6 +14,7 @@ from desk.adapters.store.repos.approvals import SqlApprovalRepository, SqlIdempo
 from desk.adapters.store.repos.audit import SqlAuditRepository
 from desk.adapters.store.repos.credentials import SqlCredentialRepository
 from desk.adapters.store.repos.runs import SqlRunRepository
+from desk.adapters.store.repos.trading import SqlInstrumentRepository, SqlProposalRepository
 from desk.adapters.store.repos.users import (
     SqlLinkCodeRepository,
     SqlTokenRepository,
@@ -53,6 +54,8 @@ class SqlUnitOfWork:
     approvals: SqlApprovalRepository
     idempotency: SqlIdempotencyRepository
     runs: SqlRunRepository
+    instruments: SqlInstrumentRepository
+    proposals: SqlProposalRepository
 
     def __init__(self, db: Database, *, write: bool = True) -> None:
         self._db = db
@@ -87,6 +90,8 @@ class SqlUnitOfWork:
         self.approvals = SqlApprovalRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
         self.runs = SqlRunRepository(conn)
+        self.instruments = SqlInstrumentRepository(conn)
+        self.proposals = SqlProposalRepository(conn)
         self.pending_events = []
         return self
 
