@@ -354,6 +354,15 @@ def _apply_effects(ctx: Context, uow: UnitOfWork, effects: Sequence[Effect]) -> 
                 )  # fmt: skip
 
 
+def trade_requests_in(ctx: Context, state: RequestState, *, limit: int = 200) -> list[str]:
+    """Ids of trade requests in ``state``, oldest first (for the executor's housekeeping)."""
+    with ctx.uow(write=False) as uow:
+        found, _ = uow.approvals.search(
+            states=(state,), kind=RequestKind.TRADE, limit=limit, offset=0
+        )
+    return [r.id for r in sorted(found, key=lambda r: r.created_at)]
+
+
 def start_execution(ctx: Context, request_id: str) -> ApprovalRequest:
     """The single hand-off: approved trade → executing (kill switches re-checked here)."""
 

@@ -1,0 +1,84 @@
+"""Where approved trades go: the paper broker (default) with its books, or Kite when live.
+
+Builds the ``Executor`` the execution services drive and the ``MarketView`` risk reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from desk.adapters.paper.broker import PaperBroker
+from desk.adapters.paper.prices import SeededPriceSource
+from desk.domain.clock import Clock, IdGen
+from desk.domain.instruments import Instrument
+from desk.services.execution import ExecutionPolicy, Executor
+from desk.services.ports.broker import Broker
+from desk.services.ports.execution import ExecutionRepository, PaperLedger
+from desk.services.ports.price_source import PriceSource
+
+DEFAULT_PAPER_CASH_PAISE = 1_000_000_000  # ₹1 crore of paper money
+
+
+class BrokerMarketView:
+    """Implements :class:`desk.services.ports.market_view.MarketView` over any Broker."""
+
+    def __init__(self, broker: Broker, *, live: bool = False) -> None:
+        self._broker = broker
+        self._live = live
+
+    def ltp(self, instruments: Sequence[str]) -> Mapping[str, Decimal]:
+        return self._broker.ltp(list(instruments))
+
+    def position_quantity(self, exchange: str, tradingsymbol: str, product: str) -> int:
+        return sum(
+            p.quantity
+            for p in self._broker.positions().net
+            if (p.exchange, p.tradingsymbol, p.product) == (exchange, tradingsymbol, product)
+        )
+
+    def realized_pnl_today_paise(self) -> int:
+        return sum(p.realised_paise for p in self._broker.positions().day)
+
+    def available_margin_paise(self) -> int | None:
+        if not self._live:
+            return None
+        equity = self._broker.margins().get("equity")
+        return equity.net_paise if equity is not None else None
+
+
+@dataclass
+class Venue:
+    broker: Broker
+    executor: Executor
+    market: BrokerMarketView
+    prices: PriceSource | None = None
+    paper: PaperBroker | None = None
+    live: bool = False
+
+    def tick(self) -> None:
+        """Paper only: prices take one step and resting orders that are now crossed fill."""
+        if self.prices is not None:
+            self.prices.advance()
+        if self.paper is not None:
+            self.paper.tick()
+
+
+def paper_venue(
+    *,
+    instruments: Sequence[Instrument],
+    ledger: PaperLedger,
+    repo: ExecutionRepository,
+    clock: Clock,
+    ids: IdGen,
+    seed: str = "desk",
+    policy: ExecutionPolicy | None = None,
+    prices: PriceSource | None = None,
+) -> Venue:
+    """The paper broker over the store's books, priced by a replayable seeded walk (or the
+    given price source)."""
+    prices = prices or SeededPriceSource.from_instruments(seed, instruments)
+    broker = PaperBroker(prices, ledger, clock, ids, instruments={i.key: i for i in instruments})
+    executor = Executor(broker, repo, clock, ids, policy=policy or ExecutionPolicy())
+    return Venue(broker, executor, BrokerMarketView(broker), prices, paper=broker)
