@@ -82,7 +82,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console", stream: Any = N
             renderer,
         ],
     )
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream else _StderrHandler()
     handler.setFormatter(formatter)
     handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
@@ -91,3 +91,19 @@ def configure_logging(level: str = "INFO", fmt: str = "console", stream: Any = N
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record (pytest, Jupyter and
+    the CLI swap it), never to a stream that has since been closed."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass

@@ -13,6 +13,7 @@ from desk.domain.users import Actor, Channel
 from desk.services import agents, approvals, runs, users, vault
 from desk.services.ports.context import Context
 from desk.services.ports.research_engine import ResearchEngine
+from desk.services.proposals import load_instruments
 
 SYSTEM = Actor.system(channel=Channel.CLI, label="demo")
 DEMO_REPLAY = "infosys_research"
@@ -39,12 +40,23 @@ class DemoSeed:
     run: AnalysisRun
 
 
-def seed_demo(ctx: Context, engine: ResearchEngine, *, replay: str = DEMO_REPLAY) -> DemoSeed:
+def seed_demo(
+    ctx: Context,
+    engine: ResearchEngine,
+    *,
+    replay: str = DEMO_REPLAY,
+    instruments_csv: str | None = None,
+    proposals: runs.ProposalSink | None = None,
+) -> DemoSeed:
+    """Users, tokens, the agent promoted to paper by two approvals, and one replayed run whose
+    proposals go to ``proposals`` (risk → approval requests) when given."""
     owner_user = users.create_user(ctx, SYSTEM, "owner", role="admin", display_name="Desk Owner")
     approver_users = [
         users.create_user(ctx, SYSTEM, name, display_name=display)
         for name, display in (("asha", "Asha Rao"), ("vikram", "Vikram Iyer"))
     ]
+    if instruments_csv is not None:
+        load_instruments(ctx, SYSTEM, instruments_csv)
     tokens = {
         u.username: users.create_token(ctx, SYSTEM, u.id, name="demo").plaintext
         for u in (owner_user, *approver_users)
@@ -64,5 +76,5 @@ def seed_demo(ctx: Context, engine: ResearchEngine, *, replay: str = DEMO_REPLAY
     approvals.decide(ctx, asha, promotion.id, "approve", "demo config reviewed")
     approvals.decide(ctx, vikram, promotion.id, "approve", "ok for paper")
     run = runs.start_run(ctx, engine, owner, agent_id, replay=replay)
-    done = runs.execute_run_blocking(ctx, engine, run.id)
+    done = runs.execute_run_blocking(ctx, engine, run.id, proposals=proposals)
     return DemoSeed(owner, (asha, vikram), tokens, agent_id, done)
