@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from desk.cli import audit_cmd, db_cmd, demo_cmd, keys_cmd, serve_cmd, users_cmd, vault_cmd
+from desk.cli import (
+    audit_cmd,
+    db_cmd,
+    demo_cmd,
+    keys_cmd,
+    kite_cmd,
+    serve_cmd,
+    users_cmd,
+    vault_cmd,
+)
 from desk.domain.errors import DeskError
 
 app = typer.Typer(
@@ -24,6 +33,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(vault_cmd.app, name="credentials")
 demo_cmd.register(app)
+kite_cmd.register(app)
 serve_cmd.register(app)
 
 

@@ -129,7 +129,7 @@ class FakeKiteState:
         expected = login_checksum(self.api_key, request_token, self.api_secret)
         if api_key != self.api_key or checksum != expected:
             raise FakeKiteError(403, "TokenException", "Invalid `checksum`.")
-        token = f"at{next(self._ids)}"
+        token = f"at{next(self._ids):030d}"  # 32 characters, like real access tokens
         with self.lock:
             if request_token in self.used_request_tokens:  # request tokens are single-use
                 raise FakeKiteError(403, "TokenException", "Token is invalid or has expired.")

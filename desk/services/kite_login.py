@@ -1,0 +1,73 @@
+"""Kite login: the URL to send the user to, and storing the session it yields.
+
+Access tokens expire every day around 06:00 IST; the expiry is stored with the encrypted
+token, shown in status, and warned about before it passes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from desk.domain.clock import IST
+from desk.domain.errors import NotFoundError, ValidationError
+from desk.domain.users import Actor
+from desk.services import vault
+from desk.services.ports.context import Context
+from desk.services.ports.kite_session import KiteLoginFactory
+from desk.services.vault import BrokerCredentialView
+
+REQUEST_TOKEN = re.compile(r"^[A-Za-z0-9]{6,64}$")
+EXPIRY_HOUR_IST = 6
+
+
+def session_expiry(login_time: datetime) -> datetime:
+    """The first 06:00 IST after ``login_time``."""
+    local = login_time.astimezone(IST)
+    cutoff = datetime.combine(local.date(), time(EXPIRY_HOUR_IST), tzinfo=IST)
+    return cutoff if local < cutoff else cutoff + timedelta(days=1)
+
+
+def _require_own(ctx: Context, actor: Actor, credential_id: str) -> None:
+    mine = any(
+        c.id == credential_id and c.user_id == actor.user_id
+        for c in vault.list_broker_credentials(ctx, actor)
+    )
+    if not mine:
+        raise NotFoundError(
+            f"no broker credential {credential_id!r} of yours", fields={"credential_id": "unknown"}
+        )
+
+
+def login_url(ctx: Context, actor: Actor, credential_id: str, logins: KiteLoginFactory) -> str:
+    _require_own(ctx, actor, credential_id)
+    secrets = vault.reveal_broker_secrets(ctx, credential_id)
+    return logins(secrets.api_key.reveal()).login_url()
+
+
+def complete_login(
+    ctx: Context, actor: Actor, credential_id: str, request_token: str, logins: KiteLoginFactory
+) -> BrokerCredentialView:
+    """Exchange the one-time ``request_token`` (checksum sent by the client) and keep the
+    access token encrypted with its expiry."""
+    token = request_token.strip()
+    if not REQUEST_TOKEN.match(token):
+        raise ValidationError(
+            "request_token must be 6-64 letters or digits (copy it from the redirect URL)",
+            fields={"request_token": "invalid format"},
+        )
+    secrets = vault.reveal_broker_secrets(ctx, credential_id)
+    if secrets.user_id != actor.user_id and not actor.is_admin:
+        raise ValidationError(
+            "that broker credential is not yours", fields={"credential_id": "not yours"}
+        )
+    session = logins(secrets.api_key.reveal()).generate_session(token, secrets.api_secret.reveal())
+    logged_in = session.login_time or ctx.clock.now()
+    return vault.store_access_token(
+        ctx,
+        actor,
+        credential_id,
+        access_token=session.access_token,
+        expires_at=session_expiry(logged_in),
+        broker_user_id=session.user_id,
+    )
