@@ -10,6 +10,7 @@ from desk.cli import (
     audit_cmd,
     db_cmd,
     demo_cmd,
+    fakes_cmd,
     keys_cmd,
     kite_cmd,
     serve_cmd,
@@ -34,6 +35,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(vault_cmd.app, name="credentials")
 demo_cmd.register(app)
 kite_cmd.register(app)
+fakes_cmd.register(app)
 serve_cmd.register(app)
 
 

@@ -23,6 +23,7 @@ from desk.adapters.research_tools.market import market_data_tools
 from desk.adapters.research_tools.search import SerperSearch, google_search_tool
 from desk.adapters.research_tools.webpage import open_webpage_tool
 from desk.adapters.web.fetcher import SafeFetcher
+from desk.demo_data import TRANSCRIPTS as DEMO_TRANSCRIPTS
 from desk.domain.clock import FixedClock
 from desk.domain.research import Budget, ResearchRequest, ResearchResult
 from desk.domain.secret import Secret
@@ -30,7 +31,7 @@ from desk.services.research_loop import run_research
 from desk.services.research_toolbox import LocalToolbox
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-TRANSCRIPTS = FIXTURES / "research" / "transcripts"
+TRANSCRIPTS = DEMO_TRANSCRIPTS  # shipped with the package for the demo
 FETCHED = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
 PRICES = {"NSE:INFY": Decimal("1512.40"), "NSE:TATASTEEL": Decimal("141.20")}
 
