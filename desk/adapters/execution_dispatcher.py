@@ -10,6 +10,7 @@ Exactly-once holds whatever calls what: the hand-off and every placement are con
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import structlog
@@ -18,7 +19,6 @@ from desk.adapters.trading_venue import Venue
 from desk.domain.approval_model import RequestState
 from desk.domain.errors import DeskError
 from desk.services import approvals, trading
-from desk.services.execution import recover_pending
 from desk.services.ports.context import Context
 from desk.services.ports.events import DomainEvent
 
@@ -26,9 +26,19 @@ log = structlog.get_logger(__name__)
 
 
 class ExecutionDispatcher:
-    def __init__(self, ctx: Context, venue: Venue, *, workers: int = 2) -> None:
+    """``venues(request_id)`` picks the venue of a request (paper, or Kite when live)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        paper: Venue,
+        *,
+        venues: Callable[[str], Venue] | None = None,
+        workers: int = 2,
+    ) -> None:
         self._ctx = ctx
-        self._venue = venue
+        self._paper = paper
+        self._venues = venues or (lambda _request_id: paper)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk-exec")
         self._inflight: dict[str, Future[trading.TradeResult | None]] = {}
         self._lock = threading.Lock()
@@ -55,9 +65,8 @@ class ExecutionDispatcher:
 
     def _execute(self, request_id: str) -> trading.TradeResult | None:
         try:
-            result = trading.execute_request(
-                self._ctx, self._venue.executor, self._venue.market, request_id
-            )
+            venue = self._venues(request_id)
+            result = trading.execute_request(self._ctx, venue.executor, venue.market, request_id)
         except DeskError as exc:
             log.warning("execution_refused", request_id=request_id, error=exc.message)
             return None
@@ -69,20 +78,19 @@ class ExecutionDispatcher:
         return result
 
     def recover(self) -> None:
-        """Start-up: reconcile unfinished intents with the broker, then move everything on."""
-        try:
-            recover_pending(self._venue.executor)
-        except DeskError as exc:
-            log.warning("execution_recovery_incomplete", error=exc.message)
+        """Start-up: every request left executing is reconciled with its broker by tag (an
+        order already placed is adopted, never placed again), then everything moves on."""
+        for request_id in approvals.trade_requests_in(self._ctx, RequestState.EXECUTING):
+            self._execute(request_id)
         self.tick(sweep=False)
 
     def tick(self, *, sweep: bool = True) -> None:
         if sweep:
             approvals.sweep_timeouts(self._ctx)
-        self._venue.tick()  # paper prices move; resting orders may fill
+        self._paper.tick()  # paper prices move; resting orders may fill
         for request_id in approvals.trade_requests_in(self._ctx, RequestState.EXECUTING):
             try:
-                trading.settle_request(self._ctx, self._venue.executor, request_id)
+                trading.settle_request(self._ctx, self._venues(request_id).executor, request_id)
             except DeskError as exc:
                 log.warning("settle_failed", request_id=request_id, error=exc.message)
         for request_id in approvals.trade_requests_in(self._ctx, RequestState.APPROVED):

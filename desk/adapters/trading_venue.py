@@ -11,10 +11,15 @@ from decimal import Decimal
 
 from desk.adapters.paper.broker import PaperBroker
 from desk.adapters.paper.prices import SeededPriceSource
+from desk.domain.agents import Mode, active_version, trading_mode
 from desk.domain.clock import Clock, IdGen
+from desk.domain.errors import ConflictError
 from desk.domain.instruments import Instrument
+from desk.domain.users import Actor
+from desk.services import vault
 from desk.services.execution import ExecutionPolicy, Executor
 from desk.services.ports.broker import Broker
+from desk.services.ports.context import Context
 from desk.services.ports.execution import ExecutionRepository, PaperLedger
 from desk.services.ports.price_source import PriceSource
 
@@ -82,3 +87,59 @@ def paper_venue(
     broker = PaperBroker(prices, ledger, clock, ids, instruments={i.key: i for i in instruments})
     executor = Executor(broker, repo, clock, ids, policy=policy or ExecutionPolicy())
     return Venue(broker, executor, BrokerMarketView(broker), prices, paper=broker)
+
+
+class VenueSelector:
+    """Paper for everything, Kite only for a live-promoted ``mode: live`` config whose owner
+    has an active broker credential with a fresh access token."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        paper: Venue,
+        repo: ExecutionRepository,
+        *,
+        kite_root: str,
+        policy: ExecutionPolicy | None = None,
+    ) -> None:
+        self._ctx = ctx
+        self._paper = paper
+        self._repo = repo
+        self._root = kite_root
+        self._policy = policy or ExecutionPolicy()
+
+    def __call__(self, request_id: str) -> Venue:
+        from desk.adapters.kite.broker import KiteBroker
+
+        with self._ctx.uow(write=False) as uow:
+            request = uow.approvals.get(request_id)
+            version = active_version(uow.agents.versions(request.agent_id)) if request else None
+            agent = uow.agents.get(request.agent_id) if request else None
+        if version is None or agent is None or trading_mode(version) is not Mode.LIVE:
+            return self._paper
+        usable = [
+            c
+            for c in vault.list_broker_credentials(self._ctx, Actor.system(label="executor"))
+            if c.user_id == agent.owner_id
+            and c.is_active
+            and c.token_status in ("valid", "expiring")
+        ]
+        if not usable:
+            raise ConflictError(
+                f"agent {agent.name!r} trades live but its owner has no broker credential with "
+                "a fresh Kite session; run `desk kite login` first",
+                fields={"broker_credential": "missing or expired"},
+            )
+        secrets = vault.reveal_broker_secrets(self._ctx, usable[0].id)
+        assert secrets.access_token is not None
+        credential_id = usable[0].id
+
+        def expired() -> None:
+            vault.mark_access_token_expired(self._ctx, Actor.system(label="kite"), credential_id)
+
+        broker = KiteBroker(
+            secrets.api_key.reveal(), secrets.access_token.reveal(), root=self._root,
+            on_token_expired=expired,
+        )  # fmt: skip
+        executor = Executor(broker, self._repo, self._ctx.clock, self._ctx.ids, policy=self._policy)
+        return Venue(broker, executor, BrokerMarketView(broker, live=True), live=True)

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from desk.adapters.execution_dispatcher import ExecutionDispatcher
-from desk.adapters.paper.memory import InMemoryExecutionRepository, InMemoryPaperLedger
 from desk.adapters.research_engine import DeskResearchEngine
+from desk.adapters.store.per_call import execution_repository, paper_ledger
 from desk.adapters.trading_venue import DEFAULT_PAPER_CASH_PAISE, paper_venue
 from desk.bootstrap import Runtime
 from desk.demo_data import INSTRUMENTS_CSV, TRANSCRIPTS
@@ -32,10 +32,12 @@ def tell(rt: Runtime, console: Console, replay: str) -> bool:
     console.print(f"[dim]desk time {rt.clock.now().astimezone(IST):%a %d %b %H:%M} IST "
                   "(moved into market hours when the market is closed)[/dim]")  # fmt: skip
     csv = INSTRUMENTS_CSV.read_text()
+    ledger = paper_ledger(rt.db)
+    ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
     venue = paper_venue(
         instruments=parse_instruments_csv(csv),
-        ledger=InMemoryPaperLedger(DEFAULT_PAPER_CASH_PAISE),
-        repo=InMemoryExecutionRepository(),
+        ledger=ledger,
+        repo=execution_repository(rt.db),
         clock=rt.clock,
         ids=rt.ids,
     )

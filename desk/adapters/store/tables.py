@@ -314,3 +314,88 @@ trade_proposals = sa.Table(
     sa.Column("request_id", ID, nullable=True, index=True),
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
 )
+
+# --- execution and paper ledger (migration 0005) ----------------------------------------------
+
+# One row per approved request's execution. ``state`` moves only by conditional updates
+# (``UPDATE … WHERE id = … AND state = …``); the key, tag and request are unique, so a replay
+# finds the first execution. ``order_intent`` is the full OrderIntent (prices as strings).
+execution_intents = sa.Table(
+    "execution_intents",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("request_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("tag", sa.String(20), nullable=False, unique=True),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=True, unique=True),
+    sa.Column("order_intent", JSONType, nullable=False),
+    sa.Column("broker_status", sa.String(32), nullable=True),
+    sa.Column("status_message", sa.Text, nullable=True),
+    sa.Column("filled_quantity", sa.Integer, nullable=False),
+    sa.Column("average_price", sa.Numeric(18, 4), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+)
+
+#: Numbers the paper ledger's rows (order steps, fills, positions) in the order written.
+PAPER_LEDGER_SEQ = "paper_ledger_seq"
+_NEXT_PAPER_SEQ = sa.text(f"nextval('{PAPER_LEDGER_SEQ}')")
+
+# One row (id = 1): the paper account's cash. Fills lock it (FOR UPDATE on Postgres, the
+# process write lock on DuckDB), so positions are read and rewritten one fill at a time.
+paper_account = sa.Table(
+    "paper_account",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("cash_paise", sa.BigInteger, nullable=False),
+)
+
+# Every state of every paper order (append-only). An order's current state is its step with
+# the highest ``seq``; its placement order is the ``seq`` of its first step.
+paper_orders = sa.Table(
+    "paper_orders",
+    metadata,
+    sa.Column(
+        "seq", sa.BigInteger, primary_key=True, autoincrement=False, server_default=_NEXT_PAPER_SEQ
+    ),
+    sa.Column("order_id", sa.String(64), nullable=False, index=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("tag", sa.String(32), nullable=True, index=True),
+    sa.Column("exchange", sa.String(8), nullable=False),
+    sa.Column("tradingsymbol", sa.String(64), nullable=False),
+    sa.Column("filled_quantity", sa.Integer, nullable=False),
+    sa.Column("broker_order", JSONType, nullable=False),
+)
+
+paper_fills = sa.Table(
+    "paper_fills",
+    metadata,
+    sa.Column("fill_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, server_default=_NEXT_PAPER_SEQ),
+    sa.Column("order_id", sa.String(64), nullable=False, index=True),
+    sa.Column("tag", sa.String(32), nullable=True),
+    sa.Column("exchange", sa.String(8), nullable=False),
+    sa.Column("tradingsymbol", sa.String(64), nullable=False),
+    sa.Column("product", sa.String(8), nullable=False),
+    sa.Column("transaction_type", sa.String(4), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("price", sa.Numeric(18, 4), nullable=False),
+    sa.Column("filled_at", UTCDateTime, nullable=False),
+)
+
+paper_positions = sa.Table(
+    "paper_positions",
+    metadata,
+    sa.Column("exchange", sa.String(8), primary_key=True),
+    sa.Column("tradingsymbol", sa.String(64), primary_key=True),
+    sa.Column("product", sa.String(8), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, server_default=_NEXT_PAPER_SEQ),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("average_price", sa.Numeric(18, 4), nullable=False),
+    sa.Column("realized_paise", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -13,6 +13,7 @@ from desk.adapters.store.repos.agents import SqlAgentRepository
 from desk.adapters.store.repos.approvals import SqlApprovalRepository, SqlIdempotencyRepository
 from desk.adapters.store.repos.audit import SqlAuditRepository
 from desk.adapters.store.repos.credentials import SqlCredentialRepository
+from desk.adapters.store.repos.execution import SqlExecutionRepository, SqlPaperLedger
 from desk.adapters.store.repos.runs import SqlRunRepository
 from desk.adapters.store.repos.trading import SqlInstrumentRepository, SqlProposalRepository
 from desk.adapters.store.repos.users import (
@@ -56,6 +57,8 @@ class SqlUnitOfWork:
     runs: SqlRunRepository
     instruments: SqlInstrumentRepository
     proposals: SqlProposalRepository
+    executions: SqlExecutionRepository
+    ledger: SqlPaperLedger
 
     def __init__(self, db: Database, *, write: bool = True) -> None:
         self._db = db
@@ -92,6 +95,8 @@ class SqlUnitOfWork:
         self.runs = SqlRunRepository(conn)
         self.instruments = SqlInstrumentRepository(conn)
         self.proposals = SqlProposalRepository(conn)
+        self.executions = SqlExecutionRepository(conn)
+        self.ledger = SqlPaperLedger(conn, lock_rows=self._db.is_postgres)
         self.pending_events = []
         return self
 

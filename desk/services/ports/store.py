@@ -17,6 +17,7 @@ from desk.domain.proposals import ProposalRecord, ProposalStatus
 from desk.domain.runs import AnalysisRun, RunEvent, RunStatus
 from desk.domain.users import ApiToken, LinkCode, User
 from desk.services.ports.events import DomainEvent
+from desk.services.ports.execution import ExecutionRepository, PaperLedger
 
 
 class UserRepository(Protocol):
@@ -213,6 +214,10 @@ class UnitOfWork(Protocol):
     def instruments(self) -> InstrumentRepository: ...
     @property
     def proposals(self) -> ProposalRepository: ...
+    @property
+    def executions(self) -> ExecutionRepository: ...
+    @property
+    def ledger(self) -> PaperLedger: ...
     @property
     def pending_events(self) -> list[DomainEvent]: ...
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from desk.adapters.execution_dispatcher import ExecutionDispatcher
-from desk.adapters.paper.memory import InMemoryExecutionRepository, InMemoryPaperLedger
 from desk.adapters.paper.prices import ManualPriceSource
+from desk.adapters.store.per_call import execution_repository, paper_ledger
 from desk.adapters.trading_venue import DEFAULT_PAPER_CASH_PAISE, Venue, paper_venue
 from desk.bootstrap import Runtime
 from desk.demo_data import INSTRUMENTS_CSV
@@ -21,21 +21,18 @@ from tests.integration.trading.test_proposals import order
 
 
 @pytest.fixture
-def store_url(duckdb_url: str) -> str:
-    return duckdb_url
-
-
-@pytest.fixture
 def prices() -> ManualPriceSource:
     return ManualPriceSource({"NSE:INFY": Decimal("1500.00"), "NSE:TCS": Decimal("3500.00")})
 
 
 @pytest.fixture
 def venue(runtime: Runtime, prices: ManualPriceSource) -> Venue:
-    ledger = InMemoryPaperLedger(DEFAULT_PAPER_CASH_PAISE)
+    ledger = paper_ledger(runtime.db)  # the store's books, one transaction per call
+    ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
     return paper_venue(
         instruments=parse_instruments_csv(INSTRUMENTS_CSV.read_text()), ledger=ledger,
-        repo=InMemoryExecutionRepository(), clock=runtime.clock, ids=runtime.ids, prices=prices,
+        repo=execution_repository(runtime.db), clock=runtime.clock, ids=runtime.ids,
+        prices=prices,
     )  # fmt: skip
 
 

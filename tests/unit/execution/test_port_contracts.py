@@ -1,7 +1,8 @@
 """Contract of the ExecutionRepository and PaperLedger ports.
 
-Written against the ports only: add the SQL implementations to ``REPOSITORIES`` /
-``LEDGERS`` (factories) and the same guarantees are checked for them.
+Written against the ports only: every implementation in ``REPOSITORIES`` / ``LEDGERS``
+(factories given the test's fixture request) must give the same guarantees. The SQL ones run
+on a migrated DuckDB file and on a Postgres schema, each call in its own transaction.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 
 from desk.adapters.paper import InMemoryExecutionRepository, InMemoryPaperLedger
+from desk.adapters.store.engine import Database, open_database
+from desk.adapters.store.per_call import PerCall
+from desk.adapters.store.repos.execution import SqlExecutionRepository, SqlPaperLedger
 from desk.domain.broker import BrokerOrder
 from desk.domain.errors import NotFoundError
 from desk.domain.execution import ExecutionState, ExecutionStateError, new_intent
@@ -26,20 +31,54 @@ from tests.unit.execution.support import order
 NOW = datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
 S = ExecutionState
 
-REPOSITORIES: dict[str, Callable[[], ExecutionRepository]] = {
-    "memory": InMemoryExecutionRepository,
+
+def store(request: pytest.FixtureRequest, backend: str) -> Database:
+    """A migrated store for this test (``duckdb`` or ``postgres``), disposed afterwards."""
+    db = open_database(str(request.getfixturevalue(f"{backend}_url")))
+    request.addfinalizer(db.dispose)
+    return db
+
+
+def sql_repository(backend: str) -> Callable[[pytest.FixtureRequest], ExecutionRepository]:
+    def make(request: pytest.FixtureRequest) -> ExecutionRepository:
+        return cast(ExecutionRepository, PerCall(store(request, backend), SqlExecutionRepository))
+
+    return make
+
+
+def sql_ledger(backend: str) -> Callable[[pytest.FixtureRequest, int], PaperLedger]:
+    def make(request: pytest.FixtureRequest, cash_paise: int) -> PaperLedger:
+        ledger = cast(PaperLedger, PerCall(store(request, backend), SqlPaperLedger))
+        ledger.deposit(cash_paise)
+        return ledger
+
+    return make
+
+
+REPOSITORIES: dict[str, Callable[[pytest.FixtureRequest], ExecutionRepository]] = {
+    "memory": lambda _: InMemoryExecutionRepository(),
+    "duckdb": sql_repository("duckdb"),
+    "postgres": sql_repository("postgres"),
 }
-LEDGERS: dict[str, Callable[[int], PaperLedger]] = {"memory": InMemoryPaperLedger}
+LEDGERS: dict[str, Callable[[pytest.FixtureRequest, int], PaperLedger]] = {
+    "memory": lambda _, cash: InMemoryPaperLedger(cash),
+    "duckdb": sql_ledger("duckdb"),
+    "postgres": sql_ledger("postgres"),
+}
 
 
-@pytest.fixture(params=sorted(REPOSITORIES))
+def _params(names: list[str]) -> list[Any]:
+    return [pytest.param(n, marks=pytest.mark.postgres) if n == "postgres" else n for n in names]
+
+
+@pytest.fixture(params=_params(sorted(REPOSITORIES)))
 def repo(request: pytest.FixtureRequest) -> ExecutionRepository:
-    return REPOSITORIES[request.param]()
+    return REPOSITORIES[request.param](request)
 
 
-@pytest.fixture(params=sorted(LEDGERS))
+@pytest.fixture(params=_params(sorted(LEDGERS)))
 def ledger(request: pytest.FixtureRequest) -> PaperLedger:
-    return LEDGERS[request.param](1_000_000)
+    return LEDGERS[request.param](request, 1_000_000)
 
 
 def test_save_is_unique_per_request_key_and_returns_the_first(repo: ExecutionRepository) -> None:
