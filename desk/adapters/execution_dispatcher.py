@@ -87,6 +87,7 @@ class ExecutionDispatcher:
     def tick(self, *, sweep: bool = True) -> None:
         if sweep:
             approvals.sweep_timeouts(self._ctx)
+            trading.expire_intraday(self._ctx)
         self._paper.tick()  # paper prices move; resting orders may fill
         for request_id in approvals.trade_requests_in(self._ctx, RequestState.EXECUTING):
             try:

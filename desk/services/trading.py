@@ -219,3 +219,35 @@ def _audit(ctx: Context, request_id: str, action: str, payload: dict[str, object
         )  # fmt: skip
 
     atomically(ctx, work)
+
+
+def expire_intraday(ctx: Context) -> list[str]:
+    """MIS trade requests still pending at the agent's cutoff before the close expire."""
+    from desk.domain.market_calendar import is_past_mis_cutoff
+
+    now = ctx.clock.now()
+    expired: list[str] = []
+    for request_id in approvals.trade_requests_in(ctx, RequestState.PENDING):
+
+        def work(uow: UnitOfWork, rid: str = request_id) -> bool:
+            request = uow.approvals.get(rid)
+            if request is None or request.state is not RequestState.PENDING:
+                return False
+            if uow.approvals.details(rid).get("product") != "MIS":
+                return False
+            version = active_version(uow.agents.versions(request.agent_id))
+            limits = RiskLimits().with_overrides(version.config.risk_limits if version else {})
+            if not is_past_mis_cutoff(now, limits.mis_cutoff_minutes):
+                return False
+            closed = rules.expire(request, now, "intraday (MIS) request not approved before cutoff")
+            if not uow.approvals.save(closed, expected_version=request.version, now=now):
+                raise ConflictError("the request moved; retry")
+            audit.record(
+                ctx, uow, SYSTEM, "approval.expired", subject_type="approval_request",
+                subject_id=rid, payload={"reason": closed.state_reason},
+            )  # fmt: skip
+            return True
+
+        if atomically(ctx, work):
+            expired.append(request_id)
+    return expired

@@ -140,3 +140,20 @@ def test_stale_approval_goes_back_for_reapproval(
         and fresh.details["reapproval_of"] == old.request.id
     )
     assert venue.broker.orders() == []
+
+
+def test_intraday_requests_expire_at_the_cutoff(
+    runtime: Runtime, people: People, agent_id: str, venue: Venue
+) -> None:
+    from datetime import timedelta
+
+    outcome = proposals.submit_proposal(
+        runtime, venue.market, people.owner, agent_id, order(product="MIS")
+    )
+    assert trading.expire_intraday(runtime) == []  # 09:30 IST: long before the cutoff
+    runtime.clock.advance(timedelta(hours=5, minutes=50))  # type: ignore[attr-defined]  # 15:20 IST
+    assert trading.expire_intraday(runtime) == [outcome.request_id]
+    detail = approvals.get_request(runtime, ROOT, outcome.request_id or "")
+    assert detail.request.state is RequestState.EXPIRED and "MIS" in (
+        detail.request.state_reason or ""
+    )
