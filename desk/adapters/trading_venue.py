@@ -62,6 +62,12 @@ class Venue:
     paper: PaperBroker | None = None
     live: bool = False
 
+    def replace_with(self, other: Venue) -> None:
+        """Take another venue's broker, prices and executor (e.g. after an instruments
+        reload), so everyone holding this venue sees the change."""
+        self.broker, self.executor, self.market = other.broker, other.executor, other.market
+        self.prices, self.paper, self.live = other.prices, other.paper, other.live
+
     def tick(self) -> None:
         """Paper only: prices take one step and resting orders that are now crossed fill."""
         if self.prices is not None:

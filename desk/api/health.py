@@ -1,4 +1,7 @@
-"""Liveness and readiness: store reachable, migrations current (never any secret)."""
+"""Liveness and readiness: store reachable, migrations current (never any secret).
+
+Later checks (runner alive, Kite token expiry) plug in as more entries of ``checks``.
+"""
 
 from __future__ import annotations
 
@@ -28,4 +31,17 @@ def check(rt: Runtime) -> Health:
         checks["migrations"] = {"ok": current == head, "current": current, "latest": head}
     except Exception as exc:
         checks["store"] = {"ok": False, "error": type(exc).__name__}
-    return Health(all(c.get("ok") for c in checks.values()), checks)
+    telegram = _telegram(rt)
+    ready = all(c.get("ok") for c in checks.values())
+    if telegram is not None:
+        checks["telegram"] = telegram
+    return Health(ready, checks)
+
+
+def _telegram(rt: Runtime) -> dict[str, Any] | None:
+    """Whether Telegram is configured (informational; it never makes the service unready)."""
+    bot = rt.settings.telegram_bot_token is not None
+    hook = rt.settings.telegram_webhook_secret is not None
+    if not (bot or hook):
+        return None
+    return {"ok": bot and hook, "bot_configured": bot, "webhook_configured": hook}

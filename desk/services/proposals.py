@@ -36,11 +36,13 @@ from desk.services import audit
 from desk.services.agents import visible_agent
 from desk.services.approvals import open_trade_request
 from desk.services.ports.context import Context
+from desk.services.ports.events import DomainEvent
 from desk.services.ports.market_view import MarketView
 from desk.services.ports.store import UnitOfWork
 from desk.services.transactions import atomically
 
 MAX_PAGE_SIZE = 100
+INSTRUMENTS_LOADED = "instruments.loaded"
 log = structlog.get_logger(__name__)
 
 
@@ -61,6 +63,7 @@ def load_instruments(ctx: Context, actor: Actor, csv_text: str) -> int:
 
     def work(uow: UnitOfWork) -> int:
         count = uow.instruments.replace_exchanges(items, ctx.clock.now())
+        uow.emit(DomainEvent(INSTRUMENTS_LOADED, "instruments", ctx.clock.now(), {"count": count}))
         audit.record(
             ctx, uow, actor, "instruments.loaded", subject_type="instruments", subject_id=None,
             payload={"count": count, "exchanges": sorted({i.exchange for i in items})},

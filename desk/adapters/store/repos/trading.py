@@ -92,6 +92,9 @@ class SqlInstrumentRepository:
     def count(self) -> int:
         return int(self._conn.execute(sa.select(sa.func.count()).select_from(I)).scalar_one())
 
+    def all(self) -> list[Instrument]:
+        return [_instrument(r) for r in self._conn.execute(sa.select(I).order_by(I.c.exchange))]
+
 
 class SqlProposalRepository:
     def __init__(self, conn: Connection) -> None:

@@ -1,0 +1,102 @@
+"""Request dependencies as ``Annotated`` aliases: the runtime and the authenticated actor."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from desk.bootstrap import Runtime
+from desk.domain.errors import AuthenticationError, PermissionDeniedError, ValidationError
+from desk.domain.users import Actor, Channel
+from desk.services import users
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer desk_…`")
+
+# Channels a client may claim for itself (the X-Desk-Channel values); Telegram and system
+# actions come from inside.
+CLIENT_CHANNELS = {Channel.API.value, Channel.DASHBOARD.value, Channel.CLI.value}
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_actor(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    x_desk_channel: Annotated[
+        Literal["api", "dashboard", "cli"],
+        Header(alias="X-Desk-Channel", description="Which client acts (recorded in the audit)."),
+    ] = "api",
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("send `Authorization: Bearer <token>`")
+    user = users.authenticate(runtime, credentials.credentials)
+    return Actor.of(user, Channel(x_desk_channel))
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def admin_actor(actor: ActorDep) -> Actor:
+    """The signed-in actor, refused with 403 unless an admin."""
+    if not actor.is_admin:
+        raise PermissionDeniedError("only admins may do this")
+    return actor
+
+
+AdminDep = Annotated[Actor, Depends(admin_actor)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description=(
+                "Optional client-chosen key (printable ASCII, no spaces) that makes a POST safe "
+                "to retry: a replay with the same key returns the first result. Accepted on "
+                "every POST; replay storage arrives with the agent and approval services."
+            ),
+            examples=["3f1c2a9e-run-2026-11-25"],
+        ),
+    ] = None,
+) -> str | None:
+    return key
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt query parameter is a 422 naming it, not a silently ignored filter."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params.keys()) - known)
+    if unknown:
+        raise ValidationError(
+            f"unknown query parameter(s): {', '.join(unknown)}",
+            fields={name: "unknown query parameter" for name in unknown},
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names

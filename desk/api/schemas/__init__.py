@@ -1,0 +1,1 @@
+"""HTTP schemas (pydantic). They mirror the API, not the tables."""

@@ -1,0 +1,114 @@
+"""The running promotion service: runtime, research runner, execution, housekeeping, bot.
+
+One ``DeskServer`` per process owns the store (DuckDB admits one process per file). The
+FastAPI lifespan starts and stops it; ``desk up`` and the tests use it the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import structlog
+
+from desk.adapters.execution_dispatcher import ExecutionDispatcher
+from desk.adapters.research_engine import DeskResearchEngine
+from desk.adapters.runner import InProcessRunner
+from desk.adapters.store.per_call import execution_repository, paper_ledger
+from desk.adapters.trading_venue import (
+    DEFAULT_PAPER_CASH_PAISE,
+    Venue,
+    VenueSelector,
+    paper_venue,
+)
+from desk.bootstrap import Runtime
+from desk.demo_data import TRANSCRIPTS
+from desk.domain.instruments import Instrument
+from desk.domain.runs import AnalysisRun
+from desk.services import proposals, runs, vault
+from desk.services.ports.events import DomainEvent
+from desk.services.proposals import INSTRUMENTS_LOADED
+
+log = structlog.get_logger(__name__)
+HOUSEKEEPING_SECONDS = 5.0
+
+
+def _instruments(rt: Runtime) -> list[Instrument]:
+    with rt.uow(write=False) as uow:
+        return uow.instruments.all()
+
+
+@dataclass
+class DeskServer:
+    runtime: Runtime
+    housekeeping_seconds: float = HOUSEKEEPING_SECONDS
+    engine: DeskResearchEngine = field(init=False)
+    runner: InProcessRunner = field(init=False)
+    paper: Venue = field(init=False)
+    dispatcher: ExecutionDispatcher = field(init=False)
+    _stop: threading.Event = field(init=False, default_factory=threading.Event)
+    _thread: threading.Thread | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        rt = self.runtime
+        home_transcripts = rt.settings.home / "transcripts"
+        self.engine = DeskResearchEngine(
+            rt.settings,
+            rt.clock,
+            llm_key_for=lambda uid: vault.reveal_llm_key(rt, uid),
+            transcript_dirs=[home_transcripts, TRANSCRIPTS],
+        )
+        ledger = paper_ledger(rt.db)
+        if ledger.cash_paise() == 0 and not ledger.fills():
+            ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
+        repo = execution_repository(rt.db)
+        self._ledger, self._repo = ledger, repo
+        self.paper = paper_venue(
+            instruments=_instruments(rt), ledger=ledger, repo=repo, clock=rt.clock, ids=rt.ids
+        )
+        self._unsubscribe = rt.events.subscribe(self._on_event)
+        selector = VenueSelector(rt, self.paper, repo, kite_root=rt.settings.kite_root)
+        self.dispatcher = ExecutionDispatcher(rt, self.paper, venues=selector)
+        self.runner = InProcessRunner(
+            rt, self.engine, concurrency=rt.settings.runner_concurrency, proposals=self.sink
+        )
+
+    def _on_event(self, event: DomainEvent) -> None:
+        if event.topic == INSTRUMENTS_LOADED:
+            fresh = paper_venue(
+                instruments=_instruments(self.runtime), ledger=self._ledger, repo=self._repo,
+                clock=self.runtime.clock, ids=self.runtime.ids,
+            )  # fmt: skip
+            self.paper.replace_with(fresh)
+
+    def sink(self, run: AnalysisRun, ideas: list[dict[str, object]]) -> list[str]:
+        """A completed run's proposals go through risk into approval requests."""
+        return proposals.from_run(self.runtime, self.paper.market, run.agent_id, run.id, ideas)
+
+    def start(self) -> None:
+        """Recover first (interrupted runs, executions left mid-flight), then keep ticking."""
+        interrupted = runs.recover_interrupted(self.runtime)
+        if interrupted:
+            log.warning("runs_interrupted_by_restart", count=len(interrupted))
+        self.dispatcher.recover()
+        self._thread = threading.Thread(target=self._loop, name="desk-housekeeping", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.housekeeping_seconds):
+            try:
+                self.dispatcher.tick()
+            except Exception:
+                log.exception("housekeeping_failed")
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self.runner.alive
+
+    def stop(self) -> None:
+        self._unsubscribe()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.runner.shutdown(wait=False)
+        self.dispatcher.close()

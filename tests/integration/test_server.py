@@ -1,0 +1,72 @@
+"""The running service end to end, in-process: run → proposals → approvals → execution."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from desk.bootstrap import Runtime
+from desk.demo_data import INSTRUMENTS_CSV
+from desk.domain.approval_model import RequestState
+from desk.domain.runs import RunStatus
+from desk.server import DeskServer
+from desk.services import approvals, proposals, runs
+from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+
+
+@pytest.fixture
+def store_url(duckdb_url: str) -> str:  # the services under it are tested on both back-ends
+    return duckdb_url
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_research_to_paper_order_through_the_running_service(
+    runtime: Runtime, people: People
+) -> None:
+    rt = runtime
+    server = DeskServer(rt, housekeeping_seconds=0.1)
+    server.start()
+    try:
+        proposals.load_instruments(rt, ROOT, INSTRUMENTS_CSV.read_text())
+        agent_id = make_agent(rt, people)
+        promote_to_paper(rt, people, agent_id)
+        run = runs.start_run(rt, server.engine, people.owner, agent_id, replay="infosys_research")
+        server.runner.submit(run.id).result(timeout=30)
+        assert runs.get_run(rt, people.owner, agent_id, run.id).status is RunStatus.COMPLETED
+        [detail] = approvals.queue(rt, people.a1)
+        assert detail.details["run_id"] == run.id
+        approvals.decide(rt, people.a1, detail.request.id, "approve")
+        approvals.decide(rt, people.a2, detail.request.id, "approve")
+        wait_for(
+            lambda: (
+                approvals.get_request(rt, ROOT, detail.request.id).request.state
+                is RequestState.EXECUTED
+            )
+        )
+        assert len(server.paper.broker.orders()) == 1
+        assert server.alive
+    finally:
+        server.stop()
+
+
+def test_restart_marks_interrupted_runs_failed(runtime: Runtime, people: People) -> None:
+    agent_id = make_agent(runtime, people)
+    promote_to_paper(runtime, people, agent_id)
+    first = DeskServer(runtime)
+    run = runs.start_run(runtime, first.engine, people.owner, agent_id, query="left behind")
+    first.stop()
+    second = DeskServer(runtime, housekeeping_seconds=60)
+    second.start()
+    try:
+        failed = runs.get_run(runtime, people.owner, agent_id, run.id)
+        assert failed.status is RunStatus.FAILED and "restarted" in (failed.error or "")
+    finally:
+        second.stop()
