@@ -33,17 +33,30 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    background: bool = True,
 ) -> FastAPI:
-    """``runtime`` lets tests inject one built with fakes; otherwise the lifespan builds it."""
+    """``runtime`` lets tests inject one built with fakes; otherwise the lifespan builds it.
+
+    The lifespan also starts the :class:`~desk.server.DeskServer` (research runner,
+    execution, housekeeping) unless ``background`` is false.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from desk.server import DeskServer
+
         owned = runtime is None
         rt = runtime or bootstrap(settings, upgrade=True)
         app.state.runtime = rt
+        server = DeskServer(rt) if background else None
+        if server is not None:
+            server.start()
+        app.state.server = server
         try:
             yield
         finally:
+            if server is not None:
+                server.stop()
             if owned:
                 rt.close()
 

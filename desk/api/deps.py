@@ -10,8 +10,14 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from desk.bootstrap import Runtime
-from desk.domain.errors import AuthenticationError, PermissionDeniedError, ValidationError
+from desk.domain.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    StoreError,
+    ValidationError,
+)
 from desk.domain.users import Actor, Channel
+from desk.server import DeskServer
 from desk.services import users
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer desk_…`")
@@ -27,6 +33,23 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_server(request: Request) -> DeskServer:
+    """The running service (runner, execution); 503 when it is not started."""
+    server: DeskServer | None = getattr(request.app.state, "server", None)
+    if server is None:
+        raise StoreError("the research runner and executor are not running in this process")
+    return server
+
+
+def maybe_server(request: Request) -> DeskServer | None:
+    server: DeskServer | None = getattr(request.app.state, "server", None)
+    return server
+
+
+ServerDep = Annotated[DeskServer, Depends(get_server)]
+MaybeServerDep = Annotated[DeskServer | None, Depends(maybe_server)]
 
 
 def get_actor(

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from desk.api import health as health_check
-from desk.api.deps import RuntimeDep
+from desk.api.deps import MaybeServerDep, RuntimeDep
 from desk.api.schemas.common import ERROR_RESPONSES
 from desk.api.schemas.health import HealthOut
 
@@ -22,8 +22,8 @@ router = APIRouter(tags=["health"])
         500: ERROR_RESPONSES[500],
     },
 )
-def health(runtime: RuntimeDep) -> JSONResponse:
+def health(runtime: RuntimeDep, server: MaybeServerDep) -> JSONResponse:
     """Answers whenever the process is alive: 200 when ready, 503 with the failing checks."""
-    result = health_check.check(runtime)
+    result = health_check.check(runtime, server)
     body = HealthOut.model_validate(result.as_dict()).model_dump(mode="json")
     return JSONResponse(body, status_code=200 if result.ok else 503)
