@@ -13,6 +13,7 @@ from desk.api.limits import MAX_BODY_BYTES, BodySizeLimit
 from desk.api.redaction import install_access_log_redaction
 from desk.api.routes import include_routers
 from desk.bootstrap import Runtime, bootstrap
+from desk.domain.clock import Clock
 from desk.settings import DeskSettings
 
 DESCRIPTION = """\
@@ -34,6 +35,7 @@ def create_app(
     runtime: Runtime | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     background: bool = True,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """``runtime`` lets tests inject one built with fakes; otherwise the lifespan builds it.
 
@@ -46,7 +48,7 @@ def create_app(
         from desk.server import DeskServer
 
         owned = runtime is None
-        rt = runtime or bootstrap(settings, upgrade=True)
+        rt = runtime or bootstrap(settings, upgrade=True, clock=clock)
         app.state.runtime = rt
         server = DeskServer(rt) if background else None
         if server is not None:
