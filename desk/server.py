@@ -28,6 +28,7 @@ from desk.domain.runs import AnalysisRun
 from desk.services import proposals, runs, vault
 from desk.services.ports.events import DomainEvent
 from desk.services.proposals import INSTRUMENTS_LOADED
+from desk.telegram_runtime import TelegramRuntime
 
 log = structlog.get_logger(__name__)
 HOUSEKEEPING_SECONDS = 5.0
@@ -46,6 +47,7 @@ class DeskServer:
     runner: InProcessRunner = field(init=False)
     paper: Venue = field(init=False)
     dispatcher: ExecutionDispatcher = field(init=False)
+    telegram: TelegramRuntime | None = field(init=False, default=None)
     _stop: threading.Event = field(init=False, default_factory=threading.Event)
     _thread: threading.Thread | None = field(init=False, default=None)
 
@@ -72,6 +74,8 @@ class DeskServer:
         self.runner = InProcessRunner(
             rt, self.engine, concurrency=rt.settings.runner_concurrency, proposals=self.sink
         )
+        if rt.settings.telegram_bot_token is not None:
+            self.telegram = TelegramRuntime(rt)
 
     def _on_event(self, event: DomainEvent) -> None:
         if event.topic == INSTRUMENTS_LOADED:
@@ -91,6 +95,8 @@ class DeskServer:
         if interrupted:
             log.warning("runs_interrupted_by_restart", count=len(interrupted))
         self.dispatcher.recover()
+        if self.telegram is not None:
+            self.telegram.start()
         self._thread = threading.Thread(target=self._loop, name="desk-housekeeping", daemon=True)
         self._thread.start()
 
@@ -112,3 +118,5 @@ class DeskServer:
             self._thread.join(timeout=10)
         self.runner.shutdown(wait=False)
         self.dispatcher.close()
+        if self.telegram is not None:
+            self.telegram.stop()

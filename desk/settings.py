@@ -127,6 +127,10 @@ class DeskSettings(BaseSettings):
         validation_alias=_seed("TELEGRAM_BOT_TOKEN"),
         description="Bot token from @BotFather; enables Telegram approvals.",
     )
+    telegram_api_base: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Telegram Bot API base URL (point it at the fake Bot API in tests).",
+    )
     telegram_webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=_seed("TELEGRAM_WEBHOOK_SECRET"),

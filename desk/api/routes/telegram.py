@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Header, Request, status
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from desk.api.deps import ActorDep, IdempotencyKeyDep, RuntimeDep
+from desk.api.deps import ActorDep, IdempotencyKeyDep, MaybeServerDep, RuntimeDep
 from desk.api.schemas.common import ERROR_RESPONSES, error_responses
 from desk.api.schemas.users import LinkCodeCreate, LinkCodeOut
 from desk.bootstrap import Runtime
-from desk.domain.errors import PermissionDeniedError, ValidationError
+from desk.domain.errors import PermissionDeniedError
 from desk.services import users, webhooks
 
 router = APIRouter(prefix="/api/v1/telegram", tags=["telegram"])
+log = structlog.get_logger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
@@ -75,6 +77,7 @@ UPDATE_SCHEMA: dict[str, Any] = {
 async def telegram_webhook(
     request: Request,
     runtime: RuntimeDep,
+    server: MaybeServerDep,
     secret: str,
     token: Annotated[
         str | None, Header(alias=SECRET_HEADER, description="Equal to TELEGRAM_WEBHOOK_SECRET.")
@@ -92,7 +95,11 @@ async def telegram_webhook(
         reason = "missing_header" if token is None else "wrong_header"
         await _reject(runtime, reason, client)
         raise PermissionDeniedError(f"missing or wrong {SECRET_HEADER}")
-    _parse_update(await request.body())
+    update = _parse_update(await request.body())
+    if update is None:
+        return WebhookAck()  # malformed: acknowledged (so Telegram stops retrying) and ignored
+    if server is not None and server.telegram is not None:
+        server.telegram.submit(update)  # processed after this answer, on the bot's loop
     return WebhookAck()
 
 
@@ -102,17 +109,14 @@ async def _reject(runtime: Runtime, reason: str, client: str | None) -> None:
     )
 
 
-def _parse_update(raw: bytes) -> dict[str, Any]:
-    """The bot handles the update later; for now it only has to be a Telegram Update."""
+def _parse_update(raw: bytes) -> dict[str, Any] | None:
+    """A Telegram Update, or None for anything else (logged, never an error to Telegram)."""
     try:
         update = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ValidationError("body is not valid JSON", fields={"body": "not JSON"}) from None
-    if not isinstance(update, dict):
-        raise ValidationError("an Update is a JSON object", fields={"body": "not an object"})
-    update_id = update.get("update_id")
+        update = None
+    update_id = update.get("update_id") if isinstance(update, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
-        raise ValidationError(
-            "update_id must be a non-negative integer", fields={"update_id": "invalid"}
-        )
-    return update
+        log.warning("telegram_update_ignored", reason="malformed update", size=len(raw))
+        return None
+    return dict(update)

@@ -57,10 +57,12 @@ def test_checks_come_before_the_body(api: Api) -> None:
     garbage = b"\xff not json"
     assert_error(api.post("anonymous", hook("nope"), content=garbage), 404)
     assert_error(api.post("anonymous", hook(), content=garbage), 403)
+    # Past both checks, a malformed update is acknowledged and ignored: an error status
+    # would only make Telegram retry the same bad update.
     bad = api.post("anonymous", hook(), content=garbage, headers={HEADER: WEBHOOK_SECRET})
-    assert assert_error(bad, 422)["fields"] == {"body": "not JSON"}
+    assert bad.status_code == 200 and bad.json() == {"ok": True}
     no_id = api.post("anonymous", hook(), json={"message": {}}, headers={HEADER: WEBHOOK_SECRET})
-    assert "update_id" in assert_error(no_id, 422)["fields"]
+    assert no_id.status_code == 200 and no_id.json() == {"ok": True}
 
 
 @pytest.fixture

@@ -1,0 +1,112 @@
+"""Telegram through the running service: the real webhook route, the real bot, the real
+approvals and execution, the fake Bot API. Linking, notifications, buttons → one order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from desk.adapters.telegram.fake_bot_api import RunningFakeBotApi
+from desk.api.app import create_app
+from desk.bootstrap import Runtime, bootstrap
+from desk.demo_data import INSTRUMENTS_CSV
+from desk.domain.approval_model import RequestState
+from desk.domain.clock import FixedClock
+from desk.services import approvals, proposals, users
+from tests.conftest import make_settings
+from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+from tests.integration.trading.test_proposals import MARKET, order
+
+from .conftest import SECRET
+from .test_buttons import buttons
+from .updates import callback, message
+
+HEADER = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+ASHA, VIKRAM = 9101, 9102
+
+
+@pytest.fixture
+def store_url(duckdb_url: str) -> str:
+    return duckdb_url
+
+
+@pytest.fixture
+def service(
+    fake_api: RunningFakeBotApi,
+    duckdb_url: str,
+    tmp_path: Path,
+    secret_keys: str,
+    clock: FixedClock,
+) -> Iterator[tuple[TestClient, Runtime]]:
+    settings = make_settings(
+        duckdb_url, tmp_path / "home", secret_keys,
+        telegram_bot_token=fake_api.fake.token, telegram_webhook_secret=SECRET,
+        telegram_api_base=fake_api.base_url,
+    )  # fmt: skip
+    rt = bootstrap(settings, clock=clock)
+    try:
+        with TestClient(create_app(settings, runtime=rt)) as client:
+            yield client, rt
+    finally:
+        rt.close()
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def has_buttons(fake_api: RunningFakeBotApi, chat: int, request_id: str) -> bool:
+    return any(
+        k[0] == chat
+        and request_id[:8] in str(m.get("text"))
+        and isinstance(m.get("reply_markup"), dict)
+        for k, m in list(fake_api.fake.messages.items())
+    )
+
+
+def post(client: TestClient, update: dict[str, object]) -> None:
+    response = client.post(f"/api/v1/telegram/webhook/{SECRET}/", json=update, headers=HEADER)
+    assert response.status_code == 200, response.text
+
+
+def test_webhook_to_one_execution(
+    service: tuple[TestClient, Runtime], fake_api: RunningFakeBotApi, people: People
+) -> None:
+    client, rt = service
+    proposals.load_instruments(rt, ROOT, INSTRUMENTS_CSV.read_text())
+    for actor, chat in ((people.a1, ASHA), (people.a2, VIKRAM)):
+        _, code = users.create_link_code(rt, actor)
+        post(client, message(chat, f"/start {code}"))
+    wait_for(lambda: users.get_user(rt, people.a2.user_id or "").telegram_chat_id == VIKRAM)
+    agent_id = make_agent(rt, people, approval_channels=["telegram", "api"])
+    promote_to_paper(rt, people, agent_id)
+    outcome = proposals.submit_proposal(
+        rt, MARKET, people.owner, agent_id, order(order_type="MARKET", price=None)
+    )
+    request_id = outcome.request_id or ""
+    wait_for(
+        lambda: (
+            has_buttons(fake_api, ASHA, request_id) and has_buttons(fake_api, VIKRAM, request_id)
+        )
+    )
+    asha_msg, asha_buttons = buttons(fake_api, ASHA)
+    vikram_msg, vikram_buttons = buttons(fake_api, VIKRAM)
+    post(client, callback(ASHA, asha_buttons["Approve"], message_id=asha_msg))
+    post(client, callback(VIKRAM, vikram_buttons["Approve"], message_id=vikram_msg))
+    post(client, callback(VIKRAM, vikram_buttons["Approve"], message_id=vikram_msg))  # again
+    wait_for(
+        lambda: approvals.get_request(rt, ROOT, request_id).request.state is RequestState.EXECUTED
+    )
+    detail = approvals.get_request(rt, ROOT, request_id)
+    assert sorted(d.channel.value for d in detail.decisions) == ["telegram", "telegram"]
+    server = client.app.state.server  # type: ignore[attr-defined]
+    assert len(server.paper.broker.orders()) == 1
+    # The buttons are gone from the messages once the request is closed.
+    wait_for(lambda: fake_api.fake.messages[(ASHA, asha_msg)]["reply_markup"] is None)
