@@ -14,6 +14,7 @@ from desk.cli import (
     keys_cmd,
     kite_cmd,
     serve_cmd,
+    telegram_cmd,
     users_cmd,
     vault_cmd,
 )
@@ -33,6 +34,7 @@ app.add_typer(users_cmd.tokens_app, name="tokens")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(vault_cmd.app, name="credentials")
+app.add_typer(telegram_cmd.app, name="telegram")
 demo_cmd.register(app)
 kite_cmd.register(app)
 fakes_cmd.register(app)
