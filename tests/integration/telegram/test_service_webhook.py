@@ -26,7 +26,7 @@ from .test_buttons import buttons
 from .updates import callback, message
 
 HEADER = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-ASHA, VIKRAM = 9101, 9102
+ASHA, VIKRAM, ESHA = 9101, 9102, 9103
 
 
 @pytest.fixture
@@ -110,3 +110,37 @@ def test_webhook_to_one_execution(
     assert len(server.paper.broker.orders()) == 1
     # The buttons are gone from the messages once the request is closed.
     wait_for(lambda: fake_api.fake.messages[(ASHA, asha_msg)]["reply_markup"] is None)
+
+
+def test_escalation_reaches_the_escalation_approver(
+    service: tuple[TestClient, Runtime],
+    fake_api: RunningFakeBotApi,
+    people: People,
+    clock: FixedClock,
+) -> None:
+    from datetime import timedelta
+
+    client, rt = service
+    proposals.load_instruments(rt, ROOT, INSTRUMENTS_CSV.read_text())
+    users.set_chat_id(rt, ROOT, "esha", ESHA)
+    users.set_chat_id(rt, ROOT, "asha", ASHA)
+    agent_id = make_agent(
+        rt, people, name="esc", approval_channels=["telegram", "api"], timeout_policy="escalate"
+    )
+    promote_to_paper(rt, people, agent_id)
+    outcome = proposals.submit_proposal(
+        rt, MARKET, people.owner, agent_id, order(order_type="MARKET", price=None)
+    )
+    request_id = outcome.request_id or ""
+    wait_for(lambda: has_buttons(fake_api, ASHA, request_id))
+    assert not has_buttons(fake_api, ESHA, request_id)  # not eligible before the escalation
+    clock.advance(timedelta(minutes=31))
+    approvals.sweep_timeouts(rt)
+    wait_for(lambda: has_buttons(fake_api, ESHA, request_id))
+    esha_msg, esha_buttons = buttons(fake_api, ESHA)
+    post(client, callback(ESHA, esha_buttons["Approve"], message_id=esha_msg))
+    wait_for(lambda: len(approvals.get_request(rt, ROOT, request_id).decisions) == 1)
+    assert (
+        approvals.get_request(rt, ROOT, request_id).decisions[0].approver_id
+        == people.escalator.user_id
+    )
