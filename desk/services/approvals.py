@@ -122,14 +122,16 @@ def get_request(ctx: Context, actor: Actor, request_id: str) -> RequestDetail:
 
 
 def _details(uow: UnitOfWork, requests: Sequence[ApprovalRequest]) -> list[RequestDetail]:
-    decisions = uow.approvals.decisions_for([r.id for r in requests])
+    ids = [r.id for r in requests]
+    decisions = uow.approvals.decisions_for(ids)
+    details = uow.approvals.details_for(ids)
     names: dict[str, str] = {}
     items = []
     for r in requests:
         if r.agent_id not in names:
             names[r.agent_id] = load_agent(uow, r.agent_id).name
         items.append(
-            RequestDetail(r, tuple(decisions[r.id]), uow.approvals.details(r.id), names[r.agent_id])
+            RequestDetail(r, tuple(decisions[r.id]), details.get(r.id, {}), names[r.agent_id])
         )
     return items
 

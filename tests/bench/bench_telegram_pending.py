@@ -30,7 +30,7 @@ from desk.domain.telegram import InlineKeyboard, SentMessage  # noqa: E402
 from desk.services.ports.telegram import BotApi  # noqa: E402
 
 CHAT = 4242
-ROUNDS = 300
+ROUNDS = 100
 
 
 class TimedApi:
@@ -67,14 +67,53 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
 
 
-async def run(limit_text: str) -> None:
+def fake_desk() -> FakeApprovalDesk:
     desk = FakeApprovalDesk(FixedClock(datetime(2026, 11, 25, 4, 0, tzinfo=UTC)))
     desk.add_user("u-asha", "asha", CHAT)
     for i in range(1000):
         desk.add_request(f"{i:032x}", {"u-asha", "u-ravi"})
+    return desk
+
+
+def real_desk(tmp: str) -> tuple[object, object]:
+    """The real approvals service on DuckDB with 1,000 trade requests pending for asha."""
+    from desk.adapters.crypto import generate_key
+    from desk.bootstrap import bootstrap
+    from desk.domain.users import Actor, Channel
+    from desk.services import agents, approvals, users
+    from desk.services.telegram_desk import ServiceApprovalDesk
+    from desk.services.transactions import atomically
+    from desk.settings import DeskSettings
+
+    root = Actor.system(channel=Channel.CLI, label="bench")
+    settings = DeskSettings(
+        _env_file=None, home=Path(tmp), database_url=f"duckdb:///{tmp}/t.duckdb",
+        secret_keys=generate_key(),
+    )  # fmt: skip
+    rt = bootstrap(settings, upgrade=True)
+    owner, asha, ravi = (
+        Actor.of(users.create_user(rt, root, n), Channel.API) for n in ("owner", "asha", "ravi")
+    )
+    users.set_chat_id(rt, root, "asha", CHAT)
+    cfg = {"model": "m/x", "system_prompt": "p", "universe": ["NSE:INFY"], "quorum": 2,
+           "approval_channels": ["telegram", "api"], "approval_timeout_minutes": 6000}  # fmt: skip
+    approver_ids = [asha.user_id or "", ravi.user_id or ""]
+    agent = agents.create_agent(rt, owner, name="bench", config=cfg, approvers=approver_ids).agent
+    promo = agents.request_promotion(rt, owner, agent.id, 1)
+    approvals.decide(rt, asha, promo.id, "approve")
+    approvals.decide(rt, ravi, promo.id, "approve")
+    for i in range(1000):
+        atomically(rt, lambda uow, i=i: approvals.open_trade_request(
+            rt, uow, agent_id=agent.id, subject_id=f"p{i}", proposer_id=owner.user_id or "",
+            details={"instrument": "NSE:INFY", "side": "BUY", "quantity": 10, "price": "1500",
+                     "value_paise": 1_500_000, "rationale": "bench", "risk": []}))  # fmt: skip
+    return ServiceApprovalDesk(rt), rt
+
+
+async def run(limit_text: str, desk: object, label_suffix: str) -> None:
     with run_fake_bot_api() as fake:
         app = build_application(fake.fake.token, base_url=fake.base_url)
-        bot = TelegramBot(app, desk, CallbackSigner("bench-secret-0123456789"))
+        bot = TelegramBot(app, desk, CallbackSigner("bench-secret-0123456789"))  # type: ignore[arg-type]
         timed = TimedApi(bot.api)
         bot.api = timed
         await bot.start()
@@ -89,7 +128,7 @@ async def run(limit_text: str) -> None:
             total.append(elapsed)
             own.append(elapsed - timed.spent)
         await bot.stop()
-    label = f"/pending {limit_text or '(10)'}"
+    label = f"/pending {limit_text or '(10)'} {label_suffix}"
     print(
         f"{label:16} total p50 {pct(total, 50):6.2f} ms  p99 {pct(total, 99):6.2f} ms | "
         f"without the fake p50 {pct(own, 50):6.2f} ms  p99 {pct(own, 99):6.2f} ms"
@@ -97,5 +136,12 @@ async def run(limit_text: str) -> None:
 
 
 if __name__ == "__main__":
+    import tempfile
+
     for limit in ("", "50"):
-        asyncio.run(run(limit))
+        asyncio.run(run(limit, fake_desk(), "[fake desk]"))
+    with tempfile.TemporaryDirectory() as tmp:
+        desk, rt = real_desk(tmp)
+        for limit in ("", "50"):
+            asyncio.run(run(limit, desk, "[real desk, DuckDB]"))
+        rt.close()  # type: ignore[attr-defined]

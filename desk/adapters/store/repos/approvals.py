@@ -120,6 +120,14 @@ class SqlApprovalRepository:
         value = self._conn.execute(sa.select(R.c.details).where(R.c.id == request_id)).scalar()
         return dict(value or {})
 
+    def details_for(self, request_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not request_ids:
+            return {}
+        rows = self._conn.execute(
+            sa.select(R.c.id, R.c.details).where(R.c.id.in_(list(request_ids)))
+        )
+        return {r.id: dict(r.details or {}) for r in rows}
+
     def find_by_prefix(self, prefix: str, limit: int = 2) -> list[str]:
         rows = self._conn.execute(
             sa.select(R.c.id).where(R.c.id.startswith(prefix, autoescape=True)).limit(limit)
