@@ -30,6 +30,7 @@ from desk.domain.users import Actor, Channel
 from desk.services import approvals
 from desk.services.ports.events import DomainEvent
 from desk.services.telegram_desk import ServiceApprovalDesk, summarize
+from desk.services.vault import TOKEN_EXPIRED_TOPIC
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -94,6 +95,9 @@ class TelegramRuntime:
 
     # --- notifications ----------------------------------------------------------------------
     def _on_event(self, event: DomainEvent) -> None:
+        if event.topic == TOKEN_EXPIRED_TOPIC:
+            self._tell_owner(str(event.data.get("user_id")), str(event.data.get("label")))
+            return
         if not event.topic.startswith("approval."):
             return
         try:
@@ -133,9 +137,29 @@ class TelegramRuntime:
                     )
         return found
 
+    def _tell_owner(self, user_id: str, label: str) -> None:
+        linked = self._linked([user_id], "")
+        if not linked:
+            return
+        owner = linked[0]
+        text = (
+            f"Your Kite session ({label}) has expired: live orders are paused until you log in "
+            "again with `desk kite login`."
+        )
+        self._later(
+            self.outbox.put, f"token-expired:{user_id}", _send(self.bot, owner.chat_id, text)
+        )
+
     def _later(self, fn: Any, *args: Any) -> None:
         self._loop.call_soon_threadsafe(fn, *args)
 
 
 def _nothing() -> None:
     return None
+
+
+def _send(bot: TelegramBot, chat_id: int, text: str) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def job() -> None:
+        await bot.api.send_message(chat_id, text)
+
+    return job

@@ -23,7 +23,10 @@ from desk.domain.secret import Secret, mask
 from desk.domain.users import Actor
 from desk.services import audit
 from desk.services.ports.context import Context
+from desk.services.ports.events import DomainEvent
 from desk.services.ports.store import UnitOfWork
+
+TOKEN_EXPIRED_TOPIC = "broker.token_expired"  # noqa: S105 (an event topic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +420,12 @@ def mark_access_token_expired(ctx: Context, actor: Actor, credential_id: str) ->
             payload={},
         )
         uow.commit()
+    # The owner is told (Telegram subscribes): live trading stops until a new Kite login.
+    ctx.events.publish(
+        DomainEvent(
+            TOKEN_EXPIRED_TOPIC, record.id, now, {"user_id": record.user_id, "label": record.label}
+        )
+    )
 
 
 def delete_broker_credential(ctx: Context, actor: Actor, credential_id: str) -> None:

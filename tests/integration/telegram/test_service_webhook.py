@@ -144,3 +144,17 @@ def test_escalation_reaches_the_escalation_approver(
         approvals.get_request(rt, ROOT, request_id).decisions[0].approver_id
         == people.escalator.user_id
     )
+
+
+def test_an_expired_kite_session_is_told_to_its_owner(
+    service: tuple[TestClient, Runtime], fake_api: RunningFakeBotApi, people: People
+) -> None:
+    from desk.services import vault
+
+    _, rt = service
+    users.set_chat_id(rt, ROOT, "olga", 9200)
+    cred = vault.add_broker_credential(
+        rt, people.owner, api_key="kiteapikey01", api_secret="kitesecret0123"
+    )
+    vault.mark_access_token_expired(rt, ROOT, cred.id)
+    wait_for(lambda: any("Kite session" in t for t in fake_api.fake.sent_texts(9200)))
