@@ -59,6 +59,7 @@ class DeskServer:
             rt.clock,
             llm_key_for=lambda uid: vault.reveal_llm_key(rt, uid),
             transcript_dirs=[home_transcripts, TRANSCRIPTS],
+            record_dir=home_transcripts,
         )
         ledger = paper_ledger(rt.db)
         if ledger.cash_paise() == 0 and not ledger.fills():

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from desk.adapters.openrouter.client import OpenRouterClient
+from desk.adapters.replay.recorder import Recorder
 from desk.adapters.replay.replay import ReplayLlm, ReplayToolbox, replay_request
 from desk.adapters.replay.transcript import load_transcript
 from desk.adapters.research_tools.search import build_web_search
@@ -20,8 +21,10 @@ from desk.domain.clock import Clock
 from desk.domain.errors import NotFoundError, ValidationError
 from desk.domain.research import ResearchRequest
 from desk.domain.secret import Secret
+from desk.services.ports.llm import LlmClient
 from desk.services.ports.market_data import MarketData
-from desk.services.ports.research_engine import ResearchSession, RunSetup
+from desk.services.ports.research_engine import EventSink, ResearchSession, RunSetup
+from desk.services.ports.research_tools import Toolbox
 from desk.services.research_toolbox import LocalToolbox
 from desk.settings import DeskSettings
 
@@ -30,6 +33,28 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 def _secret(value: Any) -> Secret | None:
     return Secret(value.get_secret_value()) if value is not None else None
+
+
+class _FileRecording:
+    """Implements :class:`desk.services.ports.research_engine.RunRecording`."""
+
+    def __init__(self, recorder: Recorder, path: Path) -> None:
+        self._recorder = recorder
+        self._path = path
+
+    def llm(self, inner: LlmClient) -> LlmClient:
+        return self._recorder.llm(inner)
+
+    def toolbox(self, inner: Toolbox) -> Toolbox:
+        return self._recorder.toolbox(inner)
+
+    def events(self, forward: EventSink) -> EventSink:
+        return self._recorder.events(forward)
+
+    def save(self) -> str:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._recorder.save(self._path)
+        return self._path.stem
 
 
 class DeskResearchEngine:
@@ -43,12 +68,20 @@ class DeskResearchEngine:
         llm_key_for: Callable[[str], Secret | None],
         market: MarketData | None = None,
         transcript_dirs: Sequence[Path] = (),
+        record_dir: Path | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._key_for = llm_key_for
         self._market = market
         self._dirs = list(transcript_dirs)
+        self._record_dir = record_dir
+
+    def recording(self, request: ResearchRequest) -> _FileRecording | None:
+        """Live runs are recorded to ``<record_dir>/run-<id>.json`` (replay by that name)."""
+        if self._record_dir is None:
+            return None
+        return _FileRecording(Recorder(request), self._record_dir / f"run-{request.run_id}.json")
 
     # -- replays ---------------------------------------------------------------------------
     def _path(self, name: str) -> Path:

@@ -22,7 +22,7 @@ from desk.services import audit
 from desk.services.agents import visible_agent
 from desk.services.ports.context import Context
 from desk.services.ports.events import DomainEvent
-from desk.services.ports.research_engine import ResearchEngine, RunSetup
+from desk.services.ports.research_engine import EventSink, ResearchEngine, RunSetup
 from desk.services.ports.store import UnitOfWork
 from desk.services.research_loop import PollingCancel, run_research
 from desk.services.transactions import atomically
@@ -186,10 +186,19 @@ async def execute_run(
                                   max_cost_usd=version.config.max_cost_usd),
                 )
             )  # fmt: skip
+            recording = engine.recording(request) if run.replay is None else None
+            llm, toolbox = session.llm, session.toolbox
+            sink: EventSink = on_event
+            if recording is not None:
+                llm, toolbox = recording.llm(llm), recording.toolbox(toolbox)
+                sink = recording.events(on_event)
             result = await run_research(
-                request, session.llm, session.toolbox, on_event=on_event,
+                request, llm, toolbox, on_event=sink,
                 cancel=PollingCancel(cancelled, interval_s=0.25),
             )  # fmt: skip
+            if recording is not None:
+                name = await asyncio.to_thread(recording.save)
+                await asyncio.to_thread(_append, ctx, run.id, "recorded", {"transcript": name})
     except Exception as exc:  # the run records its own failure; the worker survives
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         await asyncio.to_thread(

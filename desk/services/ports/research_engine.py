@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from desk.domain.research import ResearchRequest
 from desk.services.ports.llm import LlmClient
@@ -27,7 +28,25 @@ class ResearchSession:
     notes: tuple[str, ...]
 
 
+EventSink = Callable[[str, dict[str, Any]], Awaitable[None] | None]
+
+
+class RunRecording(Protocol):
+    """Captures a live run (model exchanges, tool results, events) as a replayable transcript."""
+
+    def llm(self, inner: LlmClient) -> LlmClient: ...
+    def toolbox(self, inner: Toolbox) -> Toolbox: ...
+    def events(self, forward: EventSink) -> EventSink: ...
+    def save(self) -> str:
+        """Write the transcript; returns the name a replay can use."""
+        ...
+
+
 class ResearchEngine(Protocol):
+    def recording(self, request: ResearchRequest) -> RunRecording | None:
+        """A recorder for a live run, or None when runs are not recorded."""
+        ...
+
     def session(self, setup: RunSetup) -> AbstractAsyncContextManager[ResearchSession]:
         """Open the model and tools for one run; closes their connections afterwards."""
         ...

@@ -35,9 +35,10 @@ OR_KEY = plant("sk-or-v1-fake")  # the fake's expected key; planted so logs are 
 
 
 def engine_for(rt: Runtime) -> DeskResearchEngine:
+    recorded = rt.settings.home / "transcripts"
     return DeskResearchEngine(
         rt.settings, rt.clock, llm_key_for=lambda uid: vault.reveal_llm_key(rt, uid),
-        transcript_dirs=[TRANSCRIPTS],
+        transcript_dirs=[recorded, TRANSCRIPTS], record_dir=recorded,
     )  # fmt: skip
 
 
@@ -109,8 +110,15 @@ def test_live_run_over_http_to_the_fakes(duck_runtime: Runtime, tmp_path: Path) 
     assert fake.remaining == 0 and len(fake.requests) >= 2
     assert all(h["authorization"] == f"Bearer {OR_KEY}" for h in fake.headers)
     assert done.proposals and done.prompt_tokens > 0 and done.cost_usd > 0
-    kinds = [e.kind for e in runs.list_events(rt, owner, agent.agent.id, run.id, limit=500)]
-    assert "tool_call" in kinds and kinds[-1] == "final"
+    events = runs.list_events(rt, owner, agent.agent.id, run.id, limit=500)
+    kinds = [e.kind for e in events]
+    assert "tool_call" in kinds and kinds[-2:] == ["final", "recorded"]
+    # The live run was recorded; replaying it reproduces it offline, no servers needed.
+    name = events[-1].payload["transcript"]
+    replayed = runs.start_run(rt, engine, owner, agent.agent.id, replay=name)
+    again = InProcessRunner(rt, engine).run_now(replayed.id)
+    assert again.status is RunStatus.COMPLETED and again.result_text == done.result_text
+    assert again.proposals == done.proposals
 
 
 def test_live_run_without_a_key_fails_clearly(
