@@ -11,8 +11,10 @@ from desk.cli import (
     db_cmd,
     demo_cmd,
     fakes_cmd,
+    flows_cmd,
     keys_cmd,
     kite_cmd,
+    lab_cmd,
     serve_cmd,
     telegram_cmd,
     users_cmd,
@@ -35,9 +37,12 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(vault_cmd.app, name="credentials")
 app.add_typer(telegram_cmd.app, name="telegram")
+app.add_typer(flows_cmd.schedules_app, name="schedules")
+app.add_typer(flows_cmd.flows_app, name="flows")
 demo_cmd.register(app)
 kite_cmd.register(app)
 fakes_cmd.register(app)
+lab_cmd.register(app)
 serve_cmd.register(app)
 
 

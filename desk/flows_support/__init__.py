@@ -1,0 +1,1 @@
+"""Plain functions behind the Prefect flows in ``flows/`` (which only sequence them)."""
