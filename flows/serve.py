@@ -16,6 +16,8 @@ from prefect.utilities.callables import parameter_schema
 from desk.flows_support.schedules import TIMEZONE, AgentSchedule
 from flows.analysis import analysis_flow
 from flows.approval_sweep import approval_sweep_flow
+from flows.instruments_refresh import instruments_refresh_flow
+from flows.order_reconciliation import order_reconciliation_flow
 from flows.run_recovery import run_recovery_flow
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 SWEEP_CRON = "* * * * *"
+RECONCILE_CRON = "*/5 * * * *"
+INSTRUMENTS_CRON = "0 8 * * 1-5"  # 08:00 IST on weekdays, before the session
 
 
 def _deployment(flow: Flow[..., Any], **options: Any) -> RunnerDeployment:
@@ -61,5 +65,17 @@ def housekeeping_deployments(sweep_cron: str = SWEEP_CRON) -> list[RunnerDeploym
         ),
         _deployment(
             run_recovery_flow, name="run-recovery", entrypoint_type=EntrypointType.MODULE_PATH
+        ),
+        _deployment(
+            order_reconciliation_flow,
+            name="order-reconciliation",
+            schedules=[CronSchedule(cron=RECONCILE_CRON, timezone=TIMEZONE)],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        ),
+        _deployment(
+            instruments_refresh_flow,
+            name="instruments-refresh",
+            schedules=[CronSchedule(cron=INSTRUMENTS_CRON, timezone=TIMEZONE)],
+            entrypoint_type=EntrypointType.MODULE_PATH,
         ),
     ]

@@ -140,5 +140,10 @@ def test_served_deployments_match_the_synced_ones() -> None:
     assert served.schedules[0].schedule.timezone == TIMEZONE
     assert served.parameters["agent_id"] == "a"
     names = [d.name for d in housekeeping_deployments("*/5 * * * *")]
-    assert names == ["approval-timeout-sweep", "run-recovery"]
+    assert names == [
+        "approval-timeout-sweep",
+        "run-recovery",
+        "order-reconciliation",
+        "instruments-refresh",
+    ]
     assert {"agent_id", "run_mode", "replay"} <= set(analysis_schema()["properties"])
