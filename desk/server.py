@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import structlog
 
@@ -25,7 +26,7 @@ from desk.bootstrap import Runtime
 from desk.demo_data import TRANSCRIPTS
 from desk.domain.instruments import Instrument
 from desk.domain.runs import AnalysisRun
-from desk.services import proposals, runs, vault
+from desk.services import kite_login, proposals, runs, vault
 from desk.services.ports.events import DomainEvent
 from desk.services.proposals import INSTRUMENTS_LOADED
 from desk.telegram_runtime import TelegramRuntime
@@ -102,9 +103,11 @@ class DeskServer:
         self._thread.start()
 
     def _loop(self) -> None:
+        reminded: set[tuple[str, datetime]] = set()
         while not self._stop.wait(self.housekeeping_seconds):
             try:
                 self.dispatcher.tick()
+                kite_login.remind_expiring(self.runtime, reminded)
             except Exception:
                 log.exception("housekeeping_failed")
 

@@ -28,6 +28,7 @@ from desk.domain.errors import ConfigurationError, DeskError
 from desk.domain.telegram import TgUser
 from desk.domain.users import Actor, Channel
 from desk.services import approvals
+from desk.services.kite_login import EXPIRING_TOPIC
 from desk.services.ports.events import DomainEvent
 from desk.services.telegram_desk import ServiceApprovalDesk, summarize
 from desk.services.vault import TOKEN_EXPIRED_TOPIC
@@ -95,8 +96,16 @@ class TelegramRuntime:
 
     # --- notifications ----------------------------------------------------------------------
     def _on_event(self, event: DomainEvent) -> None:
-        if event.topic == TOKEN_EXPIRED_TOPIC:
-            self._tell_owner(str(event.data.get("user_id")), str(event.data.get("label")))
+        if event.topic in (TOKEN_EXPIRED_TOPIC, EXPIRING_TOPIC):
+            label = str(event.data.get("label"))
+            text = (
+                f"Your Kite session ({label}) has expired: live orders are paused until you "
+                "log in again with `desk kite login`."
+                if event.topic == TOKEN_EXPIRED_TOPIC
+                else f"Your Kite session ({label}) expires at {event.data.get('expires_at')}; "
+                "log in again with `desk kite login` to keep live trading."
+            )
+            self._tell_owner(str(event.data.get("user_id")), text)
             return
         if not event.topic.startswith("approval."):
             return
@@ -137,15 +146,11 @@ class TelegramRuntime:
                     )
         return found
 
-    def _tell_owner(self, user_id: str, label: str) -> None:
+    def _tell_owner(self, user_id: str, text: str) -> None:
         linked = self._linked([user_id], "")
         if not linked:
             return
         owner = linked[0]
-        text = (
-            f"Your Kite session ({label}) has expired: live orders are paused until you log in "
-            "again with `desk kite login`."
-        )
         self._later(
             self.outbox.put, f"token-expired:{user_id}", _send(self.bot, owner.chat_id, text)
         )

@@ -71,3 +71,36 @@ def complete_login(
         expires_at=session_expiry(logged_in),
         broker_user_id=session.user_id,
     )
+
+
+EXPIRING_TOPIC = "broker.token_expiring"
+
+
+def remind_expiring(ctx: Context, already: set[tuple[str, datetime]]) -> list[str]:
+    """Publish one reminder per session that expires within the warning window.
+
+    ``already`` remembers (credential, expiry) pairs reminded before, so each session is
+    reminded once; the Telegram runtime tells the owner.
+    """
+    from desk.domain.users import Actor
+    from desk.services.ports.events import DomainEvent
+
+    reminded: list[str] = []
+    for cred in vault.list_broker_credentials(ctx, Actor.system(label="kite-reminder")):
+        expires = cred.access_token_expires_at
+        expiring = cred.token_status == "expiring"  # noqa: S105 (a status, not a secret)
+        if not cred.is_active or not expiring or expires is None:
+            continue
+        if (cred.id, expires) in already:
+            continue
+        already.add((cred.id, expires))
+        ctx.events.publish(
+            DomainEvent(
+                EXPIRING_TOPIC,
+                cred.id,
+                ctx.clock.now(),
+                {"user_id": cred.user_id, "label": cred.label, "expires_at": expires.isoformat()},
+            )
+        )
+        reminded.append(cred.id)
+    return reminded

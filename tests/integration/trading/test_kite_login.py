@@ -63,3 +63,23 @@ def test_login_stores_the_session_encrypted_with_its_expiry(
 )
 def test_tokens_expire_at_the_next_six_am_ist(login: datetime, expiry: datetime) -> None:
     assert kite_login.session_expiry(login) == expiry
+
+
+def test_expiring_sessions_are_reminded_once(runtime: Runtime, people: People) -> None:
+    from datetime import timedelta
+
+    from desk.services.ports.events import DomainEvent
+
+    seen: list[DomainEvent] = []
+    runtime.events.subscribe(seen.append)
+    cred = vault.add_broker_credential(
+        runtime, people.owner, api_key="kiteapikey01", api_secret="kitesecret0123"
+    )
+    vault.store_access_token(
+        runtime, people.owner, cred.id, access_token="a" * 32,
+        expires_at=runtime.clock.now() + timedelta(hours=1), broker_user_id="AB1234",
+    )  # fmt: skip
+    reminded: set[tuple[str, datetime]] = set()
+    assert kite_login.remind_expiring(runtime, reminded) == [cred.id]
+    assert kite_login.remind_expiring(runtime, reminded) == []
+    assert [e.topic for e in seen if e.topic.startswith("broker.")] == ["broker.token_expiring"]
