@@ -5,6 +5,8 @@ Builds the ``Executor`` the execution services drive and the ``MarketView`` risk
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,6 +14,7 @@ from decimal import Decimal
 from desk.adapters.paper.broker import PaperBroker
 from desk.adapters.paper.prices import SeededPriceSource
 from desk.domain.agents import Mode, active_version, trading_mode
+from desk.domain.broker import Positions
 from desk.domain.clock import Clock, IdGen
 from desk.domain.errors import ConflictError
 from desk.domain.instruments import Instrument
@@ -27,11 +30,25 @@ DEFAULT_PAPER_CASH_PAISE = 1_000_000_000  # ₹1 crore of paper money
 
 
 class BrokerMarketView:
-    """Implements :class:`desk.services.ports.market_view.MarketView` over any Broker."""
+    """Implements :class:`desk.services.ports.market_view.MarketView` over any Broker.
 
-    def __init__(self, broker: Broker, *, live: bool = False) -> None:
+    One risk check reads positions twice (exposure, realized P&L); a positions snapshot is
+    reused for ``positions_ttl`` seconds so that costs one broker call, not two.
+    """
+
+    def __init__(self, broker: Broker, *, live: bool = False, positions_ttl: float = 1.0) -> None:
         self._broker = broker
         self._live = live
+        self._ttl = positions_ttl
+        self._snapshot: tuple[float, Positions] | None = None
+        self._lock = threading.Lock()
+
+    def _positions(self) -> Positions:
+        with self._lock:
+            now = time.monotonic()
+            if self._snapshot is None or now - self._snapshot[0] > self._ttl:
+                self._snapshot = (now, self._broker.positions())
+            return self._snapshot[1]
 
     def ltp(self, instruments: Sequence[str]) -> Mapping[str, Decimal]:
         return self._broker.ltp(list(instruments))
@@ -39,12 +56,12 @@ class BrokerMarketView:
     def position_quantity(self, exchange: str, tradingsymbol: str, product: str) -> int:
         return sum(
             p.quantity
-            for p in self._broker.positions().net
+            for p in self._positions().net
             if (p.exchange, p.tradingsymbol, p.product) == (exchange, tradingsymbol, product)
         )
 
     def realized_pnl_today_paise(self) -> int:
-        return sum(p.realised_paise for p in self._broker.positions().day)
+        return sum(p.realised_paise for p in self._positions().day)
 
     def available_margin_paise(self) -> int | None:
         if not self._live:
