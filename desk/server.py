@@ -13,6 +13,7 @@ from datetime import datetime
 import structlog
 
 from desk.adapters.execution_dispatcher import ExecutionDispatcher
+from desk.adapters.prefect_runner import PrefectRunner
 from desk.adapters.research_engine import DeskResearchEngine
 from desk.adapters.runner import InProcessRunner
 from desk.adapters.store.per_call import execution_repository, paper_ledger
@@ -45,7 +46,7 @@ class DeskServer:
     runtime: Runtime
     housekeeping_seconds: float = HOUSEKEEPING_SECONDS
     engine: DeskResearchEngine = field(init=False)
-    runner: InProcessRunner = field(init=False)
+    runner: InProcessRunner | PrefectRunner = field(init=False)
     paper: Venue = field(init=False)
     dispatcher: ExecutionDispatcher = field(init=False)
     telegram: TelegramRuntime | None = field(init=False, default=None)
@@ -73,9 +74,14 @@ class DeskServer:
         self._unsubscribe = rt.events.subscribe(self._on_event)
         selector = VenueSelector(rt, self.paper, repo, kite_root=rt.settings.kite_root)
         self.dispatcher = ExecutionDispatcher(rt, self.paper, venues=selector)
-        self.runner = InProcessRunner(
-            rt, self.engine, concurrency=rt.settings.runner_concurrency, proposals=self.sink
-        )
+        if rt.settings.runner == "prefect":
+            self.runner = PrefectRunner(
+                rt, self.engine, desk_home=str(rt.settings.home.resolve()), proposals=self.sink
+            )
+        else:
+            self.runner = InProcessRunner(
+                rt, self.engine, concurrency=rt.settings.runner_concurrency, proposals=self.sink
+            )
         if rt.settings.telegram_bot_token is not None:
             self.telegram = TelegramRuntime(rt)
 

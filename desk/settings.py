@@ -106,6 +106,10 @@ class DeskSettings(BaseSettings):
         default=False,
         description="Let open_webpage fetch private/loopback addresses (local fakes only).",
     )
+    runner: Literal["inprocess", "prefect"] = Field(
+        default="inprocess",
+        description="Where analysis runs execute: in the service, or on a Prefect work pool.",
+    )
     runner_concurrency: int = Field(
         default=4, ge=1, le=64, description="How many analysis runs execute at once in-process."
     )

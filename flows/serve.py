@@ -16,6 +16,7 @@ from prefect.utilities.callables import parameter_schema
 from desk.flows_support.schedules import TIMEZONE, AgentSchedule
 from flows.analysis import analysis_flow
 from flows.approval_sweep import approval_sweep_flow
+from flows.execute_run import execute_run_flow
 from flows.instruments_refresh import instruments_refresh_flow
 from flows.order_reconciliation import order_reconciliation_flow
 from flows.run_recovery import run_recovery_flow
@@ -65,6 +66,9 @@ def housekeeping_deployments(sweep_cron: str = SWEEP_CRON) -> list[RunnerDeploym
         ),
         _deployment(
             run_recovery_flow, name="run-recovery", entrypoint_type=EntrypointType.MODULE_PATH
+        ),
+        _deployment(
+            execute_run_flow, name="execute-run", entrypoint_type=EntrypointType.MODULE_PATH
         ),
         _deployment(
             order_reconciliation_flow,

@@ -143,6 +143,7 @@ def test_served_deployments_match_the_synced_ones() -> None:
     assert names == [
         "approval-timeout-sweep",
         "run-recovery",
+        "execute-run",
         "order-reconciliation",
         "instruments-refresh",
     ]
