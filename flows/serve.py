@@ -18,6 +18,7 @@ from flows.analysis import analysis_flow
 from flows.approval_sweep import approval_sweep_flow
 from flows.execute_run import execute_run_flow
 from flows.instruments_refresh import instruments_refresh_flow
+from flows.kite_token_reminder import kite_token_reminder_flow
 from flows.order_reconciliation import order_reconciliation_flow
 from flows.run_recovery import run_recovery_flow
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 SWEEP_CRON = "* * * * *"
 RECONCILE_CRON = "*/5 * * * *"
-INSTRUMENTS_CRON = "0 8 * * 1-5"  # 08:00 IST on weekdays, before the session
+INSTRUMENTS_CRON = "0 8 * * 1-5"
+REMINDER_CRON = "0 * * * *"  # 08:00 IST on weekdays, before the session
 
 
 def _deployment(flow: Flow[..., Any], **options: Any) -> RunnerDeployment:
@@ -74,6 +76,12 @@ def housekeeping_deployments(sweep_cron: str = SWEEP_CRON) -> list[RunnerDeploym
             order_reconciliation_flow,
             name="order-reconciliation",
             schedules=[CronSchedule(cron=RECONCILE_CRON, timezone=TIMEZONE)],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        ),
+        _deployment(
+            kite_token_reminder_flow,
+            name="kite-token-reminder",
+            schedules=[CronSchedule(cron=REMINDER_CRON, timezone=TIMEZONE)],
             entrypoint_type=EntrypointType.MODULE_PATH,
         ),
         _deployment(

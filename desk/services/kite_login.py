@@ -15,6 +15,7 @@ from desk.domain.users import Actor
 from desk.services import vault
 from desk.services.ports.context import Context
 from desk.services.ports.kite_session import KiteLoginFactory
+from desk.services.ports.store import UnitOfWork
 from desk.services.vault import BrokerCredentialView
 
 REQUEST_TOKEN = re.compile(r"^[A-Za-z0-9]{6,64}$")
@@ -94,6 +95,7 @@ def remind_expiring(ctx: Context, already: set[tuple[str, datetime]]) -> list[st
         if (cred.id, expires) in already:
             continue
         already.add((cred.id, expires))
+        _audit_reminder(ctx, cred.id, expires)
         ctx.events.publish(
             DomainEvent(
                 EXPIRING_TOPIC,
@@ -104,3 +106,18 @@ def remind_expiring(ctx: Context, already: set[tuple[str, datetime]]) -> list[st
         )
         reminded.append(cred.id)
     return reminded
+
+
+def _audit_reminder(ctx: Context, credential_id: str, expires: datetime) -> None:
+    from desk.domain.users import Actor
+    from desk.services import audit
+    from desk.services.transactions import atomically
+
+    def work(uow: UnitOfWork) -> None:
+        audit.record(
+            ctx, uow, Actor.system(label="kite-reminder"), "broker_credential.expiry_reminder",
+            subject_type="broker_credential", subject_id=credential_id,
+            payload={"expires_at": expires},
+        )  # fmt: skip
+
+    atomically(ctx, work)

@@ -145,6 +145,7 @@ def test_served_deployments_match_the_synced_ones() -> None:
         "run-recovery",
         "execute-run",
         "order-reconciliation",
+        "kite-token-reminder",
         "instruments-refresh",
     ]
     assert {"agent_id", "run_mode", "replay"} <= set(analysis_schema()["properties"])
