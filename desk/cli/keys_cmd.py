@@ -20,10 +20,10 @@ def status() -> None:
     """Which keys are configured and how many secrets each one holds."""
     from desk.cli.output import print_table
     from desk.cli.runtime import open_desk
-    from desk.services import vault
+    from desk.services import keys
 
     with open_desk() as rt:
-        usage = vault.key_usage(rt)
+        usage = keys.key_usage(rt)
         newest = rt.cipher.current_key_id
     print_table(
         "encryption keys (newest first)",
@@ -64,9 +64,9 @@ def add() -> None:
 def rotate() -> None:
     """Re-encrypt every stored secret under the newest key."""
     from desk.cli.runtime import CLI_ACTOR, open_desk
-    from desk.services import vault
+    from desk.services import keys
 
     with open_desk() as rt:
-        count = vault.rotate_keys(rt, CLI_ACTOR)
+        count = keys.rotate_keys(rt, CLI_ACTOR)
         newest = rt.cipher.current_key_id
     typer.echo(f"re-encrypted {count} credential(s) under key {newest}")

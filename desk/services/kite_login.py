@@ -13,10 +13,10 @@ from desk.domain.clock import IST
 from desk.domain.errors import NotFoundError, ValidationError
 from desk.domain.users import Actor
 from desk.services import vault
+from desk.services.credential_views import BrokerCredentialView
 from desk.services.ports.context import Context
 from desk.services.ports.kite_session import KiteLoginFactory
 from desk.services.ports.store import UnitOfWork
-from desk.services.vault import BrokerCredentialView
 
 REQUEST_TOKEN = re.compile(r"^[A-Za-z0-9]{6,64}$")
 EXPIRY_HOUR_IST = 6

@@ -6,7 +6,7 @@ adapters that call the broker or the LLM). Views carry hints, never secrets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from desk.domain.credentials import (
@@ -14,7 +14,6 @@ from desk.domain.credentials import (
     BrokerKind,
     LlmCredentialRecord,
     LlmProvider,
-    token_status,
     validate_label,
     validate_secret_text,
 )
@@ -22,83 +21,18 @@ from desk.domain.errors import NotFoundError, PermissionDeniedError, ValidationE
 from desk.domain.secret import Secret, mask
 from desk.domain.users import Actor
 from desk.services import audit
+from desk.services.credential_views import (
+    BrokerCredentialView,
+    BrokerSecrets,
+    LlmCredentialView,
+    broker_view,
+    llm_view,
+)
 from desk.services.ports.context import Context
 from desk.services.ports.events import DomainEvent
 from desk.services.ports.store import UnitOfWork
 
 TOKEN_EXPIRED_TOPIC = "broker.token_expired"  # noqa: S105 (an event topic)
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerCredentialView:
-    id: str
-    user_id: str
-    broker: str
-    label: str
-    api_key: str  # masked
-    api_secret: str  # masked
-    access_token: str | None  # masked
-    access_token_expires_at: datetime | None
-    token_status: str
-    broker_user_id: str | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class LlmCredentialView:
-    id: str
-    user_id: str
-    provider: str
-    label: str
-    api_key: str  # masked
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerSecrets:
-    credential_id: str
-    user_id: str
-    api_key: Secret
-    api_secret: Secret
-    access_token: Secret | None
-    access_token_expires_at: datetime | None
-
-
-def _broker_view(r: BrokerCredentialRecord, now: datetime) -> BrokerCredentialView:
-    return BrokerCredentialView(
-        id=r.id,
-        user_id=r.user_id,
-        broker=r.broker.value,
-        label=r.label,
-        api_key=r.api_key_hint,
-        api_secret=mask(""),
-        access_token=mask("") if r.access_token_enc else None,
-        access_token_expires_at=r.access_token_expires_at,
-        token_status=token_status(r.access_token_expires_at, now)
-        if r.access_token_enc
-        else "missing",
-        broker_user_id=r.broker_user_id,
-        is_active=r.is_active,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-    )
-
-
-def _llm_view(r: LlmCredentialRecord) -> LlmCredentialView:
-    return LlmCredentialView(
-        id=r.id,
-        user_id=r.user_id,
-        provider=r.provider.value,
-        label=r.label,
-        api_key=r.api_key_hint,
-        is_active=r.is_active,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-    )
 
 
 def _owner_scope(actor: Actor) -> str | None:
@@ -176,12 +110,12 @@ def add_llm_credential(
             payload={"user_id": owner, "label": name, "active": activate},
         )
         uow.commit()
-    return _llm_view(record)
+    return llm_view(record)
 
 
 def list_llm_credentials(ctx: Context, actor: Actor) -> list[LlmCredentialView]:
     with ctx.uow(write=False) as uow:
-        return [_llm_view(r) for r in uow.credentials.list_llm(_owner_scope(actor))]
+        return [llm_view(r) for r in uow.credentials.list_llm(_owner_scope(actor))]
 
 
 def set_llm_credential_active(
@@ -207,7 +141,7 @@ def set_llm_credential_active(
             payload={"user_id": record.user_id},
         )
         uow.commit()
-    return _llm_view(updated)
+    return llm_view(updated)
 
 
 def delete_llm_credential(ctx: Context, actor: Actor, credential_id: str) -> None:
@@ -288,13 +222,13 @@ def add_broker_credential(
             payload={"user_id": owner, "broker": kind.value, "label": name},
         )
         uow.commit()
-    return _broker_view(record, now)
+    return broker_view(record, now)
 
 
 def list_broker_credentials(ctx: Context, actor: Actor) -> list[BrokerCredentialView]:
     now = ctx.clock.now()
     with ctx.uow(write=False) as uow:
-        return [_broker_view(r, now) for r in uow.credentials.list_broker(_owner_scope(actor))]
+        return [broker_view(r, now) for r in uow.credentials.list_broker(_owner_scope(actor))]
 
 
 def _get_broker(uow: UnitOfWork, actor: Actor, credential_id: str) -> BrokerCredentialRecord:
@@ -321,7 +255,7 @@ def update_broker_credential(
         if actor.user_id != record.user_id:
             raise PermissionDeniedError("only the owner may change a broker credential")
         changed: list[str] = []
-        updated = _under_newest_key(ctx, record)
+        updated = under_newest_key(ctx, record)
         if label is not None:
             updated = replace(updated, label=validate_label(label))
             changed.append("label")
@@ -353,10 +287,10 @@ def update_broker_credential(
             payload={"fields": changed},
         )
         uow.commit()
-    return _broker_view(updated, now)
+    return broker_view(updated, now)
 
 
-def _under_newest_key(ctx: Context, record: BrokerCredentialRecord) -> BrokerCredentialRecord:
+def under_newest_key(ctx: Context, record: BrokerCredentialRecord) -> BrokerCredentialRecord:
     """A record carries one key id, so all its ciphertexts move to the newest key together."""
     if record.key_id == ctx.cipher.current_key_id:
         return record
@@ -385,7 +319,7 @@ def store_access_token(
     with ctx.uow() as uow:
         record = _get_broker(uow, actor, credential_id)
         updated = replace(
-            _under_newest_key(ctx, record),
+            under_newest_key(ctx, record),
             access_token_enc=ctx.cipher.encrypt(token),
             access_token_expires_at=expires_at,
             broker_user_id=broker_user_id,
@@ -402,7 +336,7 @@ def store_access_token(
             payload={"expires_at": expires_at, "broker_user_id": broker_user_id},
         )
         uow.commit()
-    return _broker_view(updated, now)
+    return broker_view(updated, now)
 
 
 def mark_access_token_expired(ctx: Context, actor: Actor, credential_id: str) -> None:
@@ -459,54 +393,3 @@ def reveal_broker_secrets(ctx: Context, credential_id: str) -> BrokerSecrets:
         access_token=Secret(token) if token else None,
         access_token_expires_at=record.access_token_expires_at,
     )
-
-
-# --- keys -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class KeyUsage:
-    key_id: str
-    configured: bool
-    secrets: int
-
-
-def key_usage(ctx: Context) -> list[KeyUsage]:
-    with ctx.uow(write=False) as uow:
-        ids = [r.key_id for r in uow.credentials.list_broker(None)]
-        ids += [r.key_id for r in uow.credentials.list_llm(None)]
-    configured = ctx.cipher.key_ids
-    usage = [KeyUsage(k, True, ids.count(k)) for k in configured]
-    usage += [KeyUsage(k, False, ids.count(k)) for k in sorted(set(ids) - set(configured))]
-    return usage
-
-
-def rotate_keys(ctx: Context, actor: Actor) -> int:
-    """Re-encrypt every secret under the newest key, in one transaction. Returns the count."""
-    if not actor.is_admin:
-        raise PermissionDeniedError("only admins may rotate keys")
-    newest = ctx.cipher.current_key_id
-    rotated = 0
-    with ctx.uow() as uow:
-        for b in uow.credentials.list_broker(None):
-            if b.key_id != newest:
-                uow.credentials.update_broker(_under_newest_key(ctx, b))
-                rotated += 1
-        for c in uow.credentials.list_llm(None):
-            if c.key_id == newest:
-                continue
-            uow.credentials.update_llm(
-                replace(c, api_key_enc=ctx.cipher.rotate(c.api_key_enc), key_id=newest)
-            )
-            rotated += 1
-        audit.record(
-            ctx,
-            uow,
-            actor,
-            "vault.keys_rotated",
-            subject_type="vault",
-            subject_id=None,
-            payload={"key_id": newest, "records": rotated},
-        )
-        uow.commit()
-    return rotated

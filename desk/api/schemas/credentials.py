@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from desk.api.schemas.common import BrokerSecret, Label, LlmSecret, Patch, Strict
-from desk.services.vault import BrokerCredentialView, LlmCredentialView
+from desk.services.credential_views import BrokerCredentialView, LlmCredentialView
 
 
 class LlmCredentialCreate(Strict):

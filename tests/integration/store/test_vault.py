@@ -19,7 +19,7 @@ from desk.domain.errors import (
     VaultError,
 )
 from desk.domain.users import Actor, Channel
-from desk.services import users, vault
+from desk.services import keys, users, vault
 from tests.conftest import make_settings
 from tests.planted import plant
 
@@ -109,9 +109,9 @@ def test_rotation_reencrypts_and_old_keys_keep_working_until_then(
         vault.add_broker_credential(rt, bob, api_key=KITE_KEY, api_secret=KITE_SECRET)
     with bootstrap(make_settings(store_url, tmp_path, f"{new},{old}"), clock=clock) as rt:
         assert vault.reveal_llm_key(rt, bob.user_id or "").reveal() == LLM_KEY  # type: ignore[union-attr]
-        assert {u.key_id: u.secrets for u in vault.key_usage(rt)}[rt.cipher.key_ids[1]] == 2
-        assert vault.rotate_keys(rt, ROOT) == 2
-        assert vault.rotate_keys(rt, ROOT) == 0
+        assert {u.key_id: u.secrets for u in keys.key_usage(rt)}[rt.cipher.key_ids[1]] == 2
+        assert keys.rotate_keys(rt, ROOT) == 2
+        assert keys.rotate_keys(rt, ROOT) == 0
     with bootstrap(make_settings(store_url, tmp_path, new), clock=clock) as rt:
         assert vault.reveal_llm_key(rt, bob.user_id or "").reveal() == LLM_KEY  # type: ignore[union-attr]
         cred = vault.list_broker_credentials(rt, bob)[0]
