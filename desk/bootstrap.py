@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from desk.adapters.audit_export import write_events
 from desk.adapters.crypto import FernetCipher, load_or_create_keyfile, parse_keys
 from desk.adapters.event_bus import InProcessEventBus
 from desk.adapters.store import migrate as migrations
@@ -12,6 +13,7 @@ from desk.adapters.store.engine import Database, open_database
 from desk.adapters.store.uow import SqlUnitOfWork
 from desk.adapters.system import SystemClock, UuidIdGen
 from desk.domain.clock import Clock, IdGen
+from desk.services.ports.audit_export import AuditWriter
 from desk.settings import DeskSettings
 
 
@@ -26,6 +28,7 @@ class Runtime:
     cipher: FernetCipher
     events: InProcessEventBus
     notices: list[str] = field(default_factory=list)
+    audit_writer: AuditWriter = write_events
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db, write=write)

@@ -98,10 +98,8 @@ def export(ctx: Context, path: Path, *, fmt: str = "parquet", batch_size: int = 
         )
     if not path.parent.exists():
         raise ValidationError(f"folder {path.parent} does not exist", fields={"path": "no folder"})
-    from desk.adapters.audit_export import write_events
-
     tmp = path.with_name(path.name + ".partial")
     with ctx.uow(write=False) as uow:
-        count = write_events(uow.audit.iter_chain(batch_size=batch_size), tmp, fmt, batch_size)
+        count = ctx.audit_writer(uow.audit.iter_chain(batch_size=batch_size), tmp, fmt, batch_size)
     tmp.replace(path)
     return count

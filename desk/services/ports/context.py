@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from desk.domain.clock import Clock, IdGen
+from desk.services.ports.audit_export import AuditWriter
 from desk.services.ports.crypto import Cipher
 from desk.services.ports.events import EventPublisher
 from desk.services.ports.store import UnitOfWork
@@ -24,6 +25,11 @@ class Context(Protocol):
 
     @property
     def events(self) -> EventPublisher: ...
+
+    @property
+    def audit_writer(self) -> AuditWriter:
+        """Writes exported audit rows to a file (Parquet or JSON lines)."""
+        ...
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """A fresh unit of work; use it as a context manager and call ``commit()``."""
