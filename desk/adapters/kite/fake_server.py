@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from desk.adapters.kite import fake_views as views
 from desk.adapters.kite.fake_state import FakeKiteError, FakeKiteState
+from desk.adapters.local_server import serve_in_thread
 
 FaultKind = Literal["error", "delay", "malformed"]
 Handler = Callable[[FakeKiteState, Request], Awaitable[Any]]
@@ -364,28 +365,8 @@ def run_fake_kite(
     """Serve a fresh fake on 127.0.0.1 (a free port by default) in a background thread."""
     folder = fixtures_dir or default_fixtures_dir()
     fake = FakeKite(lambda: FakeKiteState(folder, now=now, **state_kwargs))
-    config = uvicorn.Config(
-        build_app(fake),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-kite", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("fake Kite server did not start")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield RunningFakeKite(url=f"http://127.0.0.1:{bound}", fake=fake)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    with serve_in_thread(build_app(fake), port=port, name="fake-kite") as url:
+        yield RunningFakeKite(url=url, fake=fake)
 
 
 def serve_fake_kite(

@@ -1,41 +1,7 @@
-"""Run an ASGI app with uvicorn on 127.0.0.1 and a free port, in a background thread."""
+"""The research fakes run with the shared local server runner."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from desk.adapters.local_server import serve_in_thread
 
-import uvicorn
-from starlette.types import ASGIApp
-
-
-@contextmanager
-def serve_in_thread(app: ASGIApp, *, startup_timeout_s: float = 10.0) -> Iterator[str]:
-    """Yield the base URL (``http://127.0.0.1:PORT``) while the server runs."""
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        loop="asyncio",
-        http="h11",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout_s
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("fake server did not start")
-        time.sleep(0.005)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
+__all__ = ["serve_in_thread"]

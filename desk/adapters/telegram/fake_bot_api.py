@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from desk.adapters.local_server import serve_in_thread
 
 DEFAULT_TOKEN = "123456:TEST-fake-token_for_desk"  # noqa: S105 (a fake, not a secret)
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Desk", "username": "desk_test_bot"}
@@ -274,25 +275,5 @@ class RunningFakeBotApi:
 def run_fake_bot_api(token: str = DEFAULT_TOKEN, *, port: int = 0) -> Iterator[RunningFakeBotApi]:
     """Serve a fresh fake on 127.0.0.1 (a free port by default) in a background thread."""
     fake = FakeBotApi(token=token)
-    config = uvicorn.Config(
-        build_app(fake),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-bot-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("fake Bot API server did not start")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield RunningFakeBotApi(url=f"http://127.0.0.1:{bound}", fake=fake)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    with serve_in_thread(build_app(fake), port=port, name="fake-bot-api") as url:
+        yield RunningFakeBotApi(url=url, fake=fake)
