@@ -8,6 +8,8 @@ import typer
 
 from desk.cli import (
     audit_cmd,
+    client_cmd,
+    dashboard_cmd,
     db_cmd,
     demo_cmd,
     fakes_cmd,
@@ -43,7 +45,9 @@ demo_cmd.register(app)
 kite_cmd.register(app)
 fakes_cmd.register(app)
 lab_cmd.register(app)
+dashboard_cmd.register(app)
 serve_cmd.register(app)
+client_cmd.register(app)
 
 
 @app.command("version")

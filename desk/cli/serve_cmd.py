@@ -47,8 +47,13 @@ def up(
     demo: bool = typer.Option(
         False, "--demo", help="Serve a desk seeded with the demo data (in .desk-demo/)."
     ),
+    dashboard_port: int = typer.Option(5006, help="Port of the approval dashboard."),
+    no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Only the service."),
 ) -> None:
-    """Start the desk: the promotion service (later also the dashboard)."""
+    """Start the desk: the promotion service and the approval dashboard."""
+    from desk.cli.dashboard_cmd import spawn_dashboard
+    from desk.cli.runtime import settings
+
     clock = None
     if demo:
         from desk.adapters.system import market_hours_clock
@@ -59,7 +64,18 @@ def up(
         os.environ["DESK_HOME"] = str(home)
         os.environ["DESK_DATABASE_URL"] = f"duckdb:///{home / 'desk.duckdb'}"
         os.environ.pop("DESK_SECRET_KEYS", None)  # the demo home has its own key file
-    _serve(host, port, clock)
+    loaded = settings()
+    bind_host, bind_port = host or loaded.host, port or loaded.port
+    dash = None
+    if not no_dashboard:
+        dash = spawn_dashboard(f"http://{bind_host}:{bind_port}", port=dashboard_port)
+        typer.echo(f"dashboard on http://127.0.0.1:{dashboard_port}/app (sign in with a token)")
+    try:
+        _serve(bind_host, bind_port, clock)
+    finally:
+        if dash is not None:
+            dash.terminate()
+            dash.wait(timeout=10)
 
 
 def _seed_demo_home(home: Path, clock: Clock) -> None:

@@ -24,6 +24,7 @@ from desk.client.errors import (
     DeskValidationError,
 )
 from desk.client.listing import EventPage, Listing
+from desk.client.sse import ServerEvent
 from desk.client.sync import Desk
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "DeskValidationError",
     "EventPage",
     "Listing",
+    "ServerEvent",
     "connect",
     "connect_async",
 ]

@@ -15,6 +15,7 @@ from desk.api.schemas.users import LinkCodeOut, MeOut, TokenCreated, TokenOut, U
 from desk.client import calls
 from desk.client.base import base_headers, check, partial_path, request_args
 from desk.client.calls import Call
+from desk.client.desk_methods_aio import AsyncDeskMethods
 from desk.client.errors import connection_error, error_from_response
 from desk.client.listing import EventPage, Listing
 from desk.client.retry import RetryPolicy
@@ -22,7 +23,7 @@ from desk.client.retry import RetryPolicy
 T = TypeVar("T")
 
 
-class AsyncDesk:
+class AsyncDesk(AsyncDeskMethods):
     """``async with AsyncDesk(url, token) as desk: await desk.me()``. Retries as ``Desk``."""
 
     def __init__(

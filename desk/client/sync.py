@@ -15,6 +15,7 @@ from desk.api.schemas.users import LinkCodeOut, MeOut, TokenCreated, TokenOut, U
 from desk.client import calls
 from desk.client.base import base_headers, check, partial_path, request_args
 from desk.client.calls import Call
+from desk.client.desk_methods import DeskMethods
 from desk.client.errors import connection_error, error_from_response
 from desk.client.listing import EventPage, Listing
 from desk.client.retry import RetryPolicy
@@ -22,7 +23,7 @@ from desk.client.retry import RetryPolicy
 T = TypeVar("T")
 
 
-class Desk:
+class Desk(DeskMethods):
     """``Desk("http://127.0.0.1:8000", token)``; use as a context manager or call ``close()``.
 
     GETs are retried (connection failures, 5xx) ``retries`` times with exponential backoff;

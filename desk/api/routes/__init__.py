@@ -18,6 +18,11 @@ AREAS: tuple[str, ...] = (
     "telegram",
     "credentials",
     "audit",
+    "agents",
+    "runs",
+    "approvals",
+    "trading",
+    "kite",
 )
 
 

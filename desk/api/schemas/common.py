@@ -116,6 +116,19 @@ class Strict(BaseModel):
         return value
 
 
+class NoNulls(Strict):
+    """Optional fields are omitted, never ``null`` (the schema does not allow null)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = sorted(str(k) for k, v in data.items() if v is None)
+            if nulls:
+                raise ValueError(f"omit fields instead of sending null: {', '.join(nulls)}")
+        return data
+
+
 class Patch(Strict):
     """A partial update: give at least one field; ``null`` is not a value (omit the field)."""
 

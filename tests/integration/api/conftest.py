@@ -80,6 +80,19 @@ def seed_personas(rt: Runtime) -> tuple[dict[str, User], dict[str, str]]:
     return people, tokens
 
 
+KITE_API_KEY = "fake_api_key"
+KITE_API_SECRET = plant("fake_api_secret")  # the fake Kite's app
+
+
+@pytest.fixture(scope="session")
+def fake_kite_url() -> Iterator[str]:
+    """One fake Kite (login exchange) for the API tests; runtimes point ``kite_root`` at it."""
+    from desk.adapters.kite.fake_server import run_fake_kite
+
+    with run_fake_kite() as running:
+        yield running.url
+
+
 def make_runtime(url: str, home: Path, keys: str, clock: FixedClock, **extra: Any) -> Runtime:
     settings = make_settings(url, home, keys, telegram_webhook_secret=WEBHOOK_SECRET, **extra)
     return bootstrap(settings, clock=clock)
@@ -95,9 +108,9 @@ def build_api(rt: Runtime, **app_options: Any) -> Iterator[Api]:
 
 @pytest.fixture
 def api_runtime(
-    duckdb_url: str, tmp_path: Path, secret_keys: str, clock: FixedClock
+    duckdb_url: str, tmp_path: Path, secret_keys: str, clock: FixedClock, fake_kite_url: str
 ) -> Iterator[Runtime]:
-    rt = make_runtime(duckdb_url, tmp_path / "home", secret_keys, clock)
+    rt = make_runtime(duckdb_url, tmp_path / "home", secret_keys, clock, kite_root=fake_kite_url)
     try:
         yield rt
     finally:

@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desk.bootstrap import Runtime
+from desk.domain.postbacks import postback_checksum
 from desk.domain.users import Actor, Channel, User
-from desk.services import users, vault
-from tests.integration.api.conftest import WEBHOOK_SECRET
+from desk.services import agents, runs, users, vault
+from tests.integration.api import factories
+from tests.integration.api.conftest import KITE_API_KEY, KITE_API_SECRET, WEBHOOK_SECRET
 from tests.planted import plant
 
 ROLES = ("admin", "owner", "approver", "member", "anonymous")
@@ -82,6 +84,7 @@ class World:
 
     rt: Runtime
     users: dict[str, User]
+    server: Any = None  # the running DeskServer (engine, paper venue)
     _params: dict[str, str] = field(default_factory=dict)
 
     def param(self, key: str) -> str:
@@ -105,6 +108,8 @@ class Rule:
     body: Callable[[World], Any] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    query: Callable[[World], Mapping[str, Any]] | None = None  # per-case query parameters
+    prepare: Callable[[World], None] | None = None  # runs before the request
 
 
 def _owner_token(w: World) -> str:
@@ -121,13 +126,83 @@ def _owner_llm(w: World) -> str:
     return vault.add_llm_credential(w.rt, w.as_role("owner"), api_key=key).id
 
 
+def _people(w: World) -> tuple[User, list[User]]:
+    return w.users["owner"], [w.users["approver"]]
+
+
+def _agent(w: World) -> str:
+    """Owned by ``owner``, ``approver`` assigned (quorum 1), v1 promoted to paper then live."""
+    owner, approvers = _people(w)
+    return factories.paper_agent(w.rt, owner, approvers, w.unique("rbac-agent-"), live=True)
+
+
+def _run(w: World) -> str:
+    return factories.pending_run(w.rt, w.server.engine, w.users["owner"], w.param("agents:id"))
+
+
+def _draft_version(w: World) -> str:
+    agent_id = w.param("agents:id")
+    owner = w.as_role("owner")
+    return str(agents.add_config_version(w.rt, owner, agent_id, factories.CONFIG).version)
+
+
+def _promotion_request(w: World) -> str:
+    owner, approvers = _people(w)
+    agent_id = factories.draft_agent(w.rt, owner, approvers, w.unique("rbac-req-"))
+    return agents.request_promotion(w.rt, w.as_role("owner"), agent_id, 1).id
+
+
+def _proposal(w: World) -> str:
+    return factories.proposal(w.rt, w.server.paper.market, w.users["owner"], w.param("agents:id"))
+
+
+def _cancel_run(w: World) -> None:
+    """The stream ends at a terminal run; a canceled one replays its events and ends."""
+    runs.cancel_run(w.rt, w.as_role("owner"), w.param("agents:id"), w.param("agents:run_id"))
+
+
+def _kite_credential(w: World) -> str:
+    owner = w.as_role("owner")
+    return vault.add_broker_credential(
+        w.rt, owner, api_key=KITE_API_KEY, api_secret=KITE_API_SECRET
+    ).id
+
+
+def _postback(w: World) -> dict[str, Any]:
+    _kite_credential(w)
+    order_id, stamp = f"9{next(_counter):014d}", "2026-11-25 09:35:12"
+    return {
+        "order_id": order_id, "order_timestamp": stamp, "status": "COMPLETE",
+        "checksum": postback_checksum(order_id, stamp, KITE_API_SECRET),
+        "filled_quantity": 1, "average_price": 1500.5, "tag": None,
+    }  # fmt: skip
+
+
+def _owned_agent_only(status: int) -> dict[str, frozenset[int]]:
+    """Owner-only mutations: owner/admin may; the approver sees the agent but may not (403);
+    others do not see it (404)."""
+    return roles(admin=status, owner=status, approver=403, member=404)
+
+
+def _viewers(status: int) -> dict[str, frozenset[int]]:
+    return roles(admin=status, owner=status, approver=status, member=404)
+
+
 PATH_PARAMS: dict[str, Callable[[World], str]] = {
     "users:user_id": lambda w: w.users["owner"].id,
     "tokens:token_id": _owner_token,
     "broker-credentials:credential_id": _owner_broker,
     "llm-credentials:credential_id": _owner_llm,
     "telegram:secret": lambda w: WEBHOOK_SECRET,
+    "agents:id": _agent,
+    "agents:run_id": _run,
+    "agents:version": _draft_version,
+    "approval-requests:id": _promotion_request,
+    "proposals:id": _proposal,
 }
+
+_AGENT = "/api/v1/agents/{id}"
+_RUN = _AGENT + "/analysis-runs/{run_id}"
 
 _PUBLIC_DOCS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
 
@@ -182,4 +257,71 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit/events/"): Rule(admin_only(200)),
     ("POST", "/api/v1/audit/verify/"): Rule(admin_only(200)),
     ("GET", "/api/v1/audit/export/"): Rule(admin_only(200), params={"format": "jsonl"}),
+    # agents
+    ("GET", "/api/v1/agents/"): Rule(signed_in(200)),
+    ("POST", "/api/v1/agents/"): Rule(
+        signed_in(201),
+        body=lambda w: {
+            "name": w.unique("rbac-new-"),
+            "config": {**factories.CONFIG, "owner_counts_toward_quorum": True},
+        },
+    ),
+    ("GET", _AGENT + "/"): Rule(_viewers(200)),
+    ("POST", _AGENT + "/versions/"): Rule(
+        _owned_agent_only(201), body=lambda w: {"config": factories.CONFIG}
+    ),
+    ("POST", _AGENT + "/versions/{version}/promote/"): Rule(_owned_agent_only(201)),
+    ("POST", _AGENT + "/demote/"): Rule(_owned_agent_only(200)),
+    ("POST", _AGENT + "/pause/"): Rule(_owned_agent_only(200), body=lambda w: {"reason": "rbac"}),
+    ("POST", _AGENT + "/resume/"): Rule(_owned_agent_only(200)),
+    ("PUT", _AGENT + "/kill-switch/"): Rule(_owned_agent_only(200), body=lambda w: {"on": True}),
+    ("GET", "/api/v1/kill-switch/"): Rule(signed_in(200)),
+    ("PUT", "/api/v1/kill-switch/"): Rule(
+        admin_only(200), body=lambda w: {"on": False, "reason": "rbac"}
+    ),
+    # analysis runs
+    ("POST", _AGENT + "/analyze/"): Rule(
+        _owned_agent_only(202), body=lambda w: {"replay": "infosys_research"}
+    ),
+    ("GET", _AGENT + "/analysis-runs/"): Rule(_viewers(200)),
+    ("GET", _RUN + "/"): Rule(_viewers(200)),
+    ("GET", _RUN + "/status/"): Rule(_viewers(200)),
+    ("POST", _RUN + "/cancel/"): Rule(_owned_agent_only(200)),
+    ("GET", _RUN + "/events/"): Rule(_viewers(200)),
+    ("GET", _RUN + "/events/stream/"): Rule(_viewers(200), prepare=_cancel_run),
+    # approval requests (a pending config promotion authored by the owner)
+    ("GET", "/api/v1/approval-requests/"): Rule(signed_in(200)),
+    ("GET", "/api/v1/approval-requests/queue/"): Rule(signed_in(200)),
+    ("GET", "/api/v1/approval-requests/stream/"): Rule(
+        signed_in(200), params={"max_seconds": 0.05}
+    ),
+    ("GET", "/api/v1/approval-requests/{id}/"): Rule(_viewers(200)),
+    ("POST", "/api/v1/approval-requests/{id}/decide/"): Rule(
+        # the owner authored the version (separation of duties); admins may not decide
+        # unless the config says so
+        roles(admin=403, owner=403, approver=200, member=404),
+        body=lambda w: {"decision": "approve", "reason": "rbac"},
+    ),
+    ("POST", "/api/v1/approval-requests/{id}/cancel/"): Rule(_owned_agent_only(200)),
+    # proposals, orders, positions
+    ("GET", "/api/v1/proposals/"): Rule(signed_in(200)),
+    ("POST", "/api/v1/proposals/"): Rule(
+        _owned_agent_only(201), body=lambda w: {**factories.ORDER, "agent_id": w.param("agents:id")}
+    ),
+    ("GET", "/api/v1/proposals/{id}/"): Rule(_viewers(200)),
+    ("GET", "/api/v1/orders/"): Rule(signed_in(200)),
+    ("GET", "/api/v1/positions/"): Rule(signed_in(200)),
+    # Kite: login URL and callback for your own credential; postbacks are public (checksum)
+    ("GET", "/api/v1/kite/login-url/"): Rule(
+        owned(200, admin=404), query=lambda w: {"credential_id": _kite_credential(w)}
+    ),
+    ("GET", "/api/v1/kite/callback/"): Rule(
+        # the service refuses someone else's credential as a field error (422)
+        roles(admin=200, owner=200, approver=422, member=422),
+        query=lambda w: {
+            "credential_id": _kite_credential(w),
+            "request_token": w.unique("rbacreqtoken"),
+        },
+    ),
+    ("POST", "/api/v1/kite/postback/"): Rule(public(200), body=_postback),
 }

@@ -53,9 +53,12 @@ def fill(path: str, world: World) -> str:
 def test_route_role_matrix(api: Api, role: str) -> None:
     failures: list[str] = []
     for (method, template), rule in sorted(RULES.items()):
-        world = World(api.rt, api.users)
+        world = World(api.rt, api.users, api.app.state.server)
         path = fill(template, world)
-        kwargs: dict[str, object] = {"params": dict(rule.params), "headers": dict(rule.headers)}
+        params = {**rule.params, **(rule.query(world) if rule.query else {})}
+        kwargs: dict[str, object] = {"params": params, "headers": dict(rule.headers)}
+        if rule.prepare is not None:
+            rule.prepare(world)
         if rule.body is not None:
             kwargs["json"] = rule.body(world)
         response = api.call(role, method, path, **kwargs)

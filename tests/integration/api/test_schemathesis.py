@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from desk.api.app import create_app
 from desk.bootstrap import Runtime
+from desk.server import DeskServer
 from desk.services import users
 from desk.settings import DeskSettings
 from tests.integration.api.conftest import ROOT, make_runtime
@@ -47,7 +49,28 @@ class Swappable:
 
 
 SWAP = Swappable(create_app(DeskSettings(_env_file=None)))
-schema = schemathesis.openapi.from_asgi("/openapi.json", SWAP)
+# The SSE streams are left out: they stay open until the run ends or the client leaves (the
+# approval stream has no end at all), so a fuzzer's request never returns; they have their
+# own tests in test_streams.py.
+schema = schemathesis.openapi.from_asgi("/openapi.json", SWAP).exclude(path_regex=r"/stream/$")
+# The coverage phase (boundary and null variants of every field) doubles the run (~80 s for
+# 55 operations on 2 cores); it runs with DESK_FUZZ_COVERAGE=1 (CI's full job), the example
+# and fuzzing phases always.
+if os.environ.get("DESK_FUZZ_COVERAGE") != "1":
+    schema.config.phases.coverage.enabled = False
+# Bodies whose rules go beyond JSON Schema (an agent config's cross-field rules, a run needing
+# a query or a replay that exists, a rejection needing a reason, a trade's price rules): a
+# schema-valid request may rightly be a 422 naming the field, so "schema-valid data must be
+# accepted" does not apply; every other check (no 5xx, documented statuses, response schema)
+# still runs.
+SEMANTIC_BODIES = {
+    "POST /api/v1/agents/",
+    "POST /api/v1/agents/{id}/versions/",
+    "POST /api/v1/agents/{id}/analyze/",
+    "POST /api/v1/approval-requests/{id}/decide/",
+    "POST /api/v1/proposals/",
+    "GET /api/v1/agents/{id}/analysis-runs/",  # date_to before date_from
+}
 
 
 @pytest.fixture
@@ -68,8 +91,15 @@ def fuzz_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Run
 @pytest.fixture
 def admin_token(fuzz_runtime: Runtime) -> Iterator[str]:
     admin = users.create_user(fuzz_runtime, ROOT, "fuzzadmin", role="admin")
-    SWAP.app = create_app(fuzz_runtime.settings, runtime=fuzz_runtime)
-    yield users.create_token(fuzz_runtime, ROOT, admin.id, name="fuzz").plaintext
+    app = create_app(fuzz_runtime.settings, runtime=fuzz_runtime)
+    server = DeskServer(fuzz_runtime, housekeeping_seconds=3600)  # what the lifespan starts
+    server.start()
+    app.state.server = server
+    SWAP.app = app
+    try:
+        yield users.create_token(fuzz_runtime, ROOT, admin.id, name="fuzz").plaintext
+    finally:
+        server.stop()
 
 
 @schema.parametrize()
@@ -80,4 +110,9 @@ def admin_token(fuzz_runtime: Runtime) -> Iterator[str]:
     derandomize=not os.environ.get("DESK_FUZZ_RANDOM"),
 )
 def test_api_conforms(case: Any, admin_token: str) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {admin_token}"})
+    excluded = []
+    if f"{case.method.upper()} {case.path}" in SEMANTIC_BODIES:
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {admin_token}"}, excluded_checks=excluded
+    )
