@@ -266,6 +266,13 @@ analysis_runs = sa.Table(
     sa.Column("artifact_path", sa.String(500), nullable=True),
 )
 
+sa.Index(
+    "ix_analysis_runs_agent_created_id",
+    analysis_runs.c.agent_id,
+    analysis_runs.c.created_at,
+    analysis_runs.c.id,
+)
+
 run_events = sa.Table(
     "run_events",
     metadata,

@@ -178,6 +178,8 @@ def test_history_filters_and_pages(
     one = runs.list_runs(runtime, people.a1, agent_id, date_from=str(day), date_to=str(day))
     assert [r.id for r in one.items] == [ids[1]]
     assert runs.list_runs(runtime, people.a1, agent_id, status="pending").count == 3
+    assert runs.list_runs(runtime, people.a1, agent_id, q="100%_").count == 0  # escaped
+    assert runs.list_runs(runtime, people.a1, agent_id, q="steel").count == 1
     for bad in (
         {"status": "done"},
         {"order_by": "name"},

@@ -109,12 +109,18 @@ class SqlRunRepository:
         if statuses:
             clauses.append(T.c.status.in_([s.value for s in statuses]))
         if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            if any(c in text for c in "\\%_"):
+                pattern = (
+                    "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                )
+                escape: str | None = "\\"
+            else:  # no wildcard to escape: DuckDB's ILIKE is much faster without ESCAPE
+                pattern, escape = f"%{text}%", None
             clauses.append(
                 sa.or_(
-                    T.c.query.ilike(pattern, escape="\\"),
-                    T.c.model.ilike(pattern, escape="\\"),
-                    T.c.result_text.ilike(pattern, escape="\\"),
+                    T.c.query.ilike(pattern, escape=escape),
+                    T.c.model.ilike(pattern, escape=escape),
+                    T.c.result_text.ilike(pattern, escape=escape),
                 )
             )
         if created_from is not None:
@@ -125,9 +131,13 @@ class SqlRunRepository:
             sa.select(sa.func.count()).select_from(T).where(*clauses)
         ).scalar_one()
         column = ORDERABLE[order_by.lstrip("-")]
-        ordering = [
-            column.desc().nulls_last() if order_by.startswith("-") else column.asc().nulls_last()
-        ]
+        # created_at is never null: a plain ordering lets Postgres walk the index.
+        nulls = column.key != "created_at"
+        if order_by.startswith("-"):
+            first = column.desc().nulls_last() if nulls else column.desc()
+        else:
+            first = column.asc().nulls_last() if nulls else column.asc()
+        ordering = [first]
         ordering.append(T.c.id.desc() if order_by.startswith("-") else T.c.id.asc())
         rows = self._conn.execute(
             sa.select(T).where(*clauses).order_by(*ordering).limit(limit).offset(offset)
