@@ -13,6 +13,7 @@ from datetime import datetime
 import structlog
 
 from desk.adapters.execution_dispatcher import ExecutionDispatcher
+from desk.adapters.openrouter.catalog import OpenRouterCatalog
 from desk.adapters.prefect_runner import PrefectRunner
 from desk.adapters.research_engine import DeskResearchEngine
 from desk.adapters.runner import InProcessRunner
@@ -50,6 +51,7 @@ class DeskServer:
     paper: Venue = field(init=False)
     dispatcher: ExecutionDispatcher = field(init=False)
     telegram: TelegramRuntime | None = field(init=False, default=None)
+    catalog: OpenRouterCatalog = field(init=False)
     _stop: threading.Event = field(init=False, default_factory=threading.Event)
     _thread: threading.Thread | None = field(init=False, default=None)
 
@@ -74,6 +76,12 @@ class DeskServer:
         self._unsubscribe = rt.events.subscribe(self._on_event)
         selector = VenueSelector(rt, self.paper, repo, kite_root=rt.settings.kite_root)
         self.dispatcher = ExecutionDispatcher(rt, self.paper, venues=selector)
+        self.catalog = OpenRouterCatalog(
+            base_url=rt.settings.openrouter_base_url,
+            key_for=lambda uid: vault.reveal_llm_key(rt, uid),
+            referer=rt.settings.openrouter_http_referer,
+            app_title=rt.settings.openrouter_app_title,
+        )
         if rt.settings.runner == "prefect":
             self.runner = PrefectRunner(
                 rt, self.engine, desk_home=str(rt.settings.home.resolve()), proposals=self.sink

@@ -33,6 +33,7 @@ from desk.services import audit
 from desk.services.agent_config import validate_cron
 from desk.services.notices import emit_request_notice
 from desk.services.ports.context import Context
+from desk.services.ports.model_catalog import ModelCatalog
 from desk.services.ports.store import UnitOfWork
 from desk.services.transactions import atomically
 
@@ -169,8 +170,27 @@ def add_config_version(
     return atomically(ctx, work)
 
 
-def request_promotion(ctx: Context, actor: Actor, agent_id: str, version: int) -> ApprovalRequest:
-    """Open a config_promotion request (draft → paper, paper → live) decided by quorum."""
+def request_promotion(
+    ctx: Context,
+    actor: Actor,
+    agent_id: str,
+    version: int,
+    *,
+    catalog: ModelCatalog | None = None,
+) -> ApprovalRequest:
+    """Open a config_promotion request (draft → paper, paper → live) decided by quorum.
+
+    With a ``catalog``, the version's model is first checked against the provider's priced
+    model list (unknown models and models without tool calling are refused).
+    """
+    if catalog is not None:
+        with ctx.uow(write=False) as uow:
+            agent = visible_agent(uow, actor, agent_id)
+            found = [v for v in uow.agents.versions(agent.id) if v.version == version]
+        if found:
+            problem = catalog.problem(found[0].config.model, agent.owner_id)
+            if problem:
+                raise ValidationError(problem, fields={"model": problem})
 
     def work(uow: UnitOfWork) -> ApprovalRequest:
         agent = visible_agent(uow, actor, agent_id)

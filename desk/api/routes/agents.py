@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from desk.api.deps import ActorDep, AdminDep, IdempotencyKeyDep, RuntimeDep
+from desk.api.deps import ActorDep, AdminDep, IdempotencyKeyDep, MaybeServerDep, RuntimeDep
 from desk.api.pagination import PageDep
 from desk.api.params import IdPath
 from desk.api.schemas.agents import (
@@ -77,9 +77,15 @@ def add_version(
     summary="Ask for a promotion (draft → paper, paper → live), decided by quorum",
 )
 def promote(
-    runtime: RuntimeDep, actor: ActorDep, id: IdPath, version: VersionPath, _key: IdempotencyKeyDep
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    server: MaybeServerDep,
+    id: IdPath,
+    version: VersionPath,
+    _key: IdempotencyKeyDep,
 ) -> RequestOut:
-    request = agents.request_promotion(runtime, actor, id, version)
+    catalog = server.catalog if server is not None else None
+    request = agents.request_promotion(runtime, actor, id, version, catalog=catalog)
     return RequestOut.of(approvals.get_request(runtime, actor, request.id))
 
 
