@@ -11,6 +11,10 @@ fi
 
 uv run pytest "$@"
 
+# Browser tests (Playwright on the system Chromium) in their own process: pytest-playwright
+# keeps an event loop running for the session, which async tests must not share.
+uv run pytest -m browser tests/e2e -q
+
 if compgen -G "notebooks/*.ipynb" >/dev/null; then
   uv run pytest -o addopts="" -p no:cacheprovider -p nbmake --nbmake notebooks/ -q
 fi
