@@ -10,16 +10,19 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from desk.adapters.local_server import serve_in_thread
 from desk.adapters.research_engine import DeskResearchEngine
 from desk.adapters.system import market_hours_clock
 from desk.bootstrap import Runtime, bootstrap
+from desk.client import Desk
 from desk.demo_data import INSTRUMENTS_CSV, TRANSCRIPTS
 from desk.domain.agent_config import diff_configs, parse_agent_config
 from desk.domain.agents import RESEARCH_TOOLS, ConfigVersion
@@ -58,6 +61,26 @@ class NotebookDesk:
     owns_home: bool = False  # a throwaway demo home, removed on close
 
     # -- lifecycle ---------------------------------------------------------------------------
+    @contextmanager
+    def serve(self, username: str = "owner") -> Iterator[Desk]:
+        """The promotion service on 127.0.0.1 in this kernel, and ``desk.connect()`` to it as
+        ``username`` (the demo users' tokens are known; bring your own token otherwise)."""
+        from desk.api.app import create_app
+        from desk.client import connect
+
+        if self.seed is None or username not in self.seed.tokens:
+            raise ValidationError(
+                "serve() signs in with the demo tokens; use desk.connect(url, token) instead",
+                fields={"username": "no known token"},
+            )
+        app = create_app(self.rt.settings, runtime=self.rt, background=False)
+        with serve_in_thread(app, name="notebook-service") as url:
+            client = connect(url, self.seed.tokens[username])
+            try:
+                yield client
+            finally:
+                client.close()
+
     def close(self) -> None:
         self.rt.close()
         if self.owns_home:

@@ -71,3 +71,15 @@ def test_lab_refuses_a_missing_folder(tmp_path: Path) -> None:
 
     with pytest.raises(ValidationError):
         lab(host="127.0.0.1", port=0, notebook_dir=tmp_path / "nope", browser=False)
+
+
+def test_serve_gives_a_connected_client() -> None:
+    from desk.notebook import open_desk
+
+    desk = open_desk()
+    try:
+        with desk.serve("asha") as client:
+            assert client.me().username == "asha"
+            assert [a.name for a in client.agents().results] == ["infy-watch"]
+    finally:
+        desk.close()
