@@ -52,6 +52,7 @@ def _run(home: Path, replay: str) -> None:
         home=home,
         database_url=f"duckdb:///{home / 'desk.duckdb'}",
         secret_keys=generate_key(),
+        telegram_bot_token=None,  # the demo never talks to Telegram, whatever the env says
     )
     clock = market_hours_clock()
     with bootstrap(demo_settings, upgrade=True, clock=clock) as rt:

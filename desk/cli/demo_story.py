@@ -8,16 +8,12 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
-from desk.adapters.execution_dispatcher import ExecutionDispatcher
-from desk.adapters.research_engine import DeskResearchEngine
-from desk.adapters.store.per_call import execution_repository, paper_ledger
-from desk.adapters.trading_venue import DEFAULT_PAPER_CASH_PAISE, paper_venue
 from desk.bootstrap import Runtime
-from desk.demo_data import INSTRUMENTS_CSV, TRANSCRIPTS
+from desk.demo_data import INSTRUMENTS_CSV
 from desk.domain.approval_model import RequestState
 from desk.domain.clock import IST
-from desk.domain.instruments import parse_instruments_csv
-from desk.services import approvals, audit, proposals, vault
+from desk.server import DeskServer
+from desk.services import approvals, audit, proposals
 from desk.services.demo import seed_demo
 from desk.services.ports.events import DomainEvent
 
@@ -31,21 +27,15 @@ def tell(rt: Runtime, console: Console, replay: str) -> bool:
     console.rule(f"[bold]Desk demo[/bold] — embedded DuckDB at {rt.settings.home}")
     console.print(f"[dim]desk time {rt.clock.now().astimezone(IST):%a %d %b %H:%M} IST "
                   "(moved into market hours when the market is closed)[/dim]")  # fmt: skip
-    csv = INSTRUMENTS_CSV.read_text()
-    ledger = paper_ledger(rt.db)
-    ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
-    venue = paper_venue(
-        instruments=parse_instruments_csv(csv),
-        ledger=ledger,
-        repo=execution_repository(rt.db),
-        clock=rt.clock,
-        ids=rt.ids,
-    )
-    dispatcher = ExecutionDispatcher(rt, venue)
-    engine = DeskResearchEngine(
-        rt.settings, rt.clock, llm_key_for=lambda uid: vault.reveal_llm_key(rt, uid),
-        transcript_dirs=[TRANSCRIPTS],
-    )  # fmt: skip
+    server = DeskServer(rt)  # the service's wiring, not started: no loop, no bot
+    try:
+        return _tell(rt, console, replay, server, started)
+    finally:
+        server.stop()
+
+
+def _tell(rt: Runtime, console: Console, replay: str, server: DeskServer, started: float) -> bool:
+    venue, dispatcher = server.paper, server.dispatcher
 
     def show(event: DomainEvent) -> None:
         if event.topic == "run.event":
@@ -58,10 +48,8 @@ def tell(rt: Runtime, console: Console, replay: str) -> bool:
                       "promoted from draft to paper by two approvals")  # fmt: skip
         console.print(f"[bold]2.[/bold] replaying the recorded research run [cyan]{replay}[/cyan]:")
         seed = seed_demo(
-            rt, engine, replay=replay, instruments_csv=csv,
-            proposals=lambda run, ideas: proposals.from_run(
-                rt, venue.market, run.agent_id, run.id, ideas
-            ),
+            rt, server.engine, replay=replay, instruments_csv=INSTRUMENTS_CSV.read_text(),
+            proposals=server.sink,
         )  # fmt: skip
     finally:
         unsubscribe()
@@ -97,7 +85,6 @@ def tell(rt: Runtime, console: Console, replay: str) -> bool:
                 f"   {approver.label} approved {detail.request.id[:8]} → {result.outcome.value}"
             )
     dispatcher.drain()
-    dispatcher.close()
     table = Table(title="5. execution on the paper broker", title_justify="left")
     for column in ("request", "state", "order", "status", "avg price"):
         table.add_column(column)
