@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,3 +79,11 @@ def open_trade(
         )  # fmt: skip
 
     return atomically(rt, work)
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Poll ``check`` until it holds (work done by background threads), or fail."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

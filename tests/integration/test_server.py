@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 
 from desk.bootstrap import Runtime
@@ -13,19 +10,12 @@ from desk.domain.approval_model import RequestState
 from desk.domain.runs import RunStatus
 from desk.server import DeskServer
 from desk.services import approvals, proposals, runs
-from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper, wait_for
 
 
 @pytest.fixture
 def store_url(duckdb_url: str) -> str:  # the services under it are tested on both back-ends
     return duckdb_url
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_research_to_paper_order_through_the_running_service(
@@ -49,7 +39,8 @@ def test_research_to_paper_order_through_the_running_service(
             lambda: (
                 approvals.get_request(rt, ROOT, detail.request.id).request.state
                 is RequestState.EXECUTED
-            )
+            ),
+            timeout=20.0,
         )
         assert len(server.paper.broker.orders()) == 1
         assert server.alive

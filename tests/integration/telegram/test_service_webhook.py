@@ -3,8 +3,7 @@ approvals and execution, the fake Bot API. Linking, notifications, buttons → o
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from desk.domain.approval_model import RequestState
 from desk.domain.clock import FixedClock
 from desk.services import approvals, proposals, users
 from tests.conftest import make_settings
-from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper, wait_for
 from tests.integration.trading.test_proposals import MARKET, order
 
 from .conftest import SECRET
@@ -53,13 +52,6 @@ def service(
             yield client, rt
     finally:
         rt.close()
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def has_buttons(fake_api: RunningFakeBotApi, chat: int, request_id: str) -> bool:
