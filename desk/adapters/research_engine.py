@@ -8,15 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from desk.adapters.openrouter.client import OpenRouterClient
 from desk.adapters.replay.recorder import Recorder
 from desk.adapters.replay.replay import ReplayLlm, ReplayToolbox, replay_request
 from desk.adapters.replay.transcript import load_transcript
-from desk.adapters.research_tools.search import build_web_search
-from desk.adapters.research_tools.toolset import build_toolset
-from desk.adapters.web.fetcher import SafeFetcher
 from desk.domain.clock import Clock
 from desk.domain.errors import NotFoundError, ValidationError
 from desk.domain.research import ResearchRequest
@@ -114,6 +108,15 @@ class DeskResearchEngine:
             transcript = load_transcript(self._path(setup.replay))
             yield ResearchSession(ReplayLlm(transcript), ReplayToolbox(transcript), ())
             return
+        # The live tools (HTTP client, OpenRouter, search, fetch + trafilatura) are imported
+        # here: replays, notebooks and flows that never go live skip ≈ 0.2 s of imports.
+        import httpx
+
+        from desk.adapters.openrouter.client import OpenRouterClient
+        from desk.adapters.research_tools.search import build_web_search
+        from desk.adapters.research_tools.toolset import build_toolset
+        from desk.adapters.web.fetcher import SafeFetcher
+
         s = self._settings
         async with httpx.AsyncClient(timeout=30.0) as http:
             llm = OpenRouterClient(

@@ -14,15 +14,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from desk.adapters.local_server import serve_in_thread
 from desk.adapters.research_engine import DeskResearchEngine
 from desk.adapters.system import market_hours_clock
 from desk.bootstrap import Runtime, bootstrap
-from desk.client import Desk
 from desk.demo_data import INSTRUMENTS_CSV, TRANSCRIPTS
 from desk.domain.agent_config import diff_configs, parse_agent_config
 from desk.domain.agents import RESEARCH_TOOLS, ConfigVersion
@@ -35,6 +33,9 @@ from desk.notebook.render import diff_frame, problems_frame
 from desk.services import agents, approvals, audit, demo, run_artifacts, runs, users, vault
 from desk.services.agent_config import validate_cron
 from desk.settings import DeskSettings, load_settings
+
+if TYPE_CHECKING:
+    from desk.client import Desk
 
 PAGE = 100
 AGENT_SCHEMA: dict[str, Any] = {
@@ -65,6 +66,7 @@ class NotebookDesk:
     def serve(self, username: str = "owner") -> Iterator[Desk]:
         """The promotion service on 127.0.0.1 in this kernel, and ``desk.connect()`` to it as
         ``username`` (the demo users' tokens are known; bring your own token otherwise)."""
+        from desk.adapters.local_server import serve_in_thread
         from desk.api.app import create_app
         from desk.client import connect
 

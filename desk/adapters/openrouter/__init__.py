@@ -1,5 +1,1 @@
-"""OpenRouter (OpenAI-compatible chat completions) adapter."""
-
-from desk.adapters.openrouter.client import OpenRouterClient
-
-__all__ = ["OpenRouterClient"]
+"""OpenRouter (OpenAI-compatible chat completions) adapter: ``client``, ``wire``, ``catalog``."""

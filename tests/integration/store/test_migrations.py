@@ -12,6 +12,18 @@ from desk.adapters.store.engine import open_database
 from desk.domain.errors import StoreError
 
 
+def test_revision_files_are_the_linear_chain_alembic_sees() -> None:
+    """The cheap head check (file names) agrees with Alembic's script directory."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate._config())
+    chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    assert tuple(chain) == migrate.known_revisions()
+    assert scripts.get_heads() == [migrate.head_revision()]
+    for script in scripts.walk_revisions():
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+
+
 def test_upgrade_empty_duckdb_and_round_trip(tmp_path: Path) -> None:
     db = open_database(f"duckdb:///{tmp_path / 'fresh.duckdb'}")
     try:
