@@ -14,6 +14,7 @@ from desk.adapters.store.uow import SqlUnitOfWork
 from desk.adapters.system import SystemClock, UuidIdGen
 from desk.domain.clock import Clock, IdGen
 from desk.services.ports.audit_export import AuditWriter
+from desk.services.refusals import RefusalSampler
 from desk.settings import DeskSettings
 
 
@@ -29,6 +30,7 @@ class Runtime:
     events: InProcessEventBus
     notices: list[str] = field(default_factory=list)
     audit_writer: AuditWriter = write_events
+    refusals: RefusalSampler = field(default_factory=RefusalSampler)
 
     def uow(self, *, write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db, write=write)

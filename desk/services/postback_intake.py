@@ -2,7 +2,8 @@
 
 Kite signs a postback with sha256(order_id + order_timestamp + api_secret). The secret is
 looked up among the active broker credentials (the one whose Kite user id matches first);
-no match is an authentication failure, audited, and nothing changes.
+no match is an authentication failure, logged and audited (sampled: see
+:mod:`desk.services.refusals`), and nothing changes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,19 @@ def _record(ctx: Context, action: str, payload: dict[str, object]) -> None:
     atomically(ctx, work)
 
 
+def _reject(ctx: Context, order_id: str) -> None:
+    """Logged always; audited as far as :mod:`desk.services.refusals` lets it through."""
+    log.warning("postback_rejected", order_id=order_id, why="checksum")
+    suppressed = ctx.refusals.admit(("kite-postback", "checksum", ""), ctx.clock.now())
+    if suppressed is not None:
+        payload: dict[str, object] = {"order_id": order_id, "why": "checksum"}
+        _record(
+            ctx,
+            "execution.postback_rejected",
+            payload | ({"suppressed": suppressed} if suppressed else {}),
+        )
+
+
 def receive_postback(
     ctx: Context, executor: Executor, payload: Mapping[str, object]
 ) -> PostbackResult:
@@ -51,7 +65,7 @@ def receive_postback(
     order_id = str(payload.get("order_id", ""))[:64]
     secret = _secret_for(ctx, payload)
     if secret is None:
-        _record(ctx, "execution.postback_rejected", {"order_id": order_id, "why": "checksum"})
+        _reject(ctx, order_id)
         raise PostbackChecksumError(
             "postback rejected: checksum does not match any active broker credential",
             fields={"checksum": "does not match"},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import structlog
+
 from desk.domain.users import Actor
 from desk.services import audit
 from desk.services.ports.context import Context
@@ -19,8 +21,19 @@ def secrets_match(presented: str | None, expected: str) -> bool:
     return hmac.compare_digest(left, right)
 
 
+log = structlog.get_logger(__name__)
+
+
 def record_rejection(ctx: Context, *, source: str, reason: str, client: str | None) -> None:
-    """Audit a refused webhook call (``<source>.webhook_rejected``); never the secret itself."""
+    """Log a refused webhook call, and audit it (``<source>.webhook_rejected``) as far as
+    :mod:`desk.services.refusals` lets it through; never the secret itself."""
+    suppressed = ctx.refusals.admit((source, reason, client or ""), ctx.clock.now())
+    log.warning("webhook_rejected", source=source, reason=reason, client=client)
+    if suppressed is None:
+        return
+    payload: dict[str, object] = {"reason": reason, "client": client}
+    if suppressed:
+        payload["suppressed"] = suppressed
     actor = Actor.system(label=f"{source}-webhook")
     with ctx.uow() as uow:
         audit.record(
@@ -30,6 +43,6 @@ def record_rejection(ctx: Context, *, source: str, reason: str, client: str | No
             f"{source}.webhook_rejected",
             subject_type="webhook",
             subject_id=source,
-            payload={"reason": reason, "client": client},
+            payload=payload,
         )
         uow.commit()

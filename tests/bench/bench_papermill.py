@@ -69,13 +69,14 @@ def timed_cold(home: Path, agent_id: str) -> float:
 
 
 def timed_notebook(path: Path, out: Path, parameters: dict[str, object]) -> float:
+    """Median seconds of papermill runs of ``path``; outputs ``<out>/<stem>-<i>.ipynb``."""
     import papermill
 
     samples = []
     for i in range(REPEAT):
         start = time.perf_counter()
         papermill.execute_notebook(
-            str(path), str(out / f"run-{i}.ipynb"), parameters=parameters,
+            str(path), str(out / f"{path.stem}-{i}.ipynb"), parameters=parameters,
             kernel_name="python3", progress_bar=False, cwd=str(path.parent),
         )  # fmt: skip
         samples.append(time.perf_counter() - start)
@@ -111,6 +112,19 @@ def bench_papermill(tmp: Path) -> None:
     print(f"empty notebook via papermill (kernel floor):   {floor:6.3f} s")
     print(f"papermill overhead (notebook - direct):        {through - direct:6.3f} s (goal <= 2 s)")
     print(f"  of which beyond a fresh process (nb - cold):  {through - cold:6.3f} s")
+    cells = cell_durations(tmp / f"{NOTEBOOK.stem}-{REPEAT - 1}.ipynb")
+    print("  slowest cells of the last run: " + ", ".join(f"#{i} {d:.3f} s" for i, d in cells[:3]))
+
+
+def cell_durations(path: Path) -> list[tuple[int, float]]:
+    """(cell index, seconds) from papermill's own per-cell metadata, slowest first."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    found = [
+        (i, c.metadata.get("papermill", {}).get("duration") or 0.0) for i, c in enumerate(nb.cells)
+    ]
+    return sorted(found, key=lambda item: -item[1])
 
 
 def bench_sync(count: int = 500) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from desk.domain.clock import Clock, IdGen
 from desk.services.ports.audit_export import AuditWriter
 from desk.services.ports.crypto import Cipher
 from desk.services.ports.events import EventPublisher
 from desk.services.ports.store import UnitOfWork
+
+if TYPE_CHECKING:
+    from desk.services.refusals import RefusalSampler
 
 
 class Context(Protocol):
@@ -29,6 +32,11 @@ class Context(Protocol):
     @property
     def audit_writer(self) -> AuditWriter:
         """Writes exported audit rows to a file (Parquet or JSON lines)."""
+        ...
+
+    @property
+    def refusals(self) -> RefusalSampler:
+        """Which refused unauthenticated calls are audited (the rest are counted)."""
         ...
 
     def uow(self, *, write: bool = True) -> UnitOfWork:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,23 @@ def test_missing_or_wrong_header_is_403(api: Api) -> None:
         event = uow.audit.list(limit=1, action="telegram.webhook_rejected")[0]
     assert event.actor_label == "telegram-webhook" and event.channel == "system"
     assert WEBHOOK_SECRET not in str(event.payload)
+
+
+def test_a_flood_of_refusals_is_sampled_into_the_audit_chain(api: Api, clock: FixedClock) -> None:
+    """Anyone can call the webhook: the chain gets the first 5 per reason and client a
+    minute, and the next row after that says how many were left out (all are logged)."""
+    for _ in range(12):
+        assert_error(api.post("anonymous", hook(), json=UPDATE), 403)
+    assert rejections(api) == ["missing_header"] * 5
+    assert api.rt.refusals.pending() == 7
+    assert_error(api.post("anonymous", hook(), json=UPDATE, headers={HEADER: "x"}), 403)
+    assert rejections(api)[-1] == "wrong_header"  # another reason: its own allowance
+    clock.advance(timedelta(minutes=1))
+    assert_error(api.post("anonymous", hook(), json=UPDATE), 403)
+    with api.rt.uow(write=False) as uow:
+        latest = uow.audit.list(limit=1, action="telegram.webhook_rejected")[0]
+    assert latest.payload == {"reason": "missing_header", "client": "testclient", "suppressed": 7}
+    assert api.rt.refusals.pending() == 0
 
 
 def test_checks_come_before_the_body(api: Api) -> None:
