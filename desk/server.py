@@ -71,8 +71,9 @@ class DeskServer:
         repo = execution_repository(rt.db)
         self._ledger, self._repo = ledger, repo
         self.paper = paper_venue(
-            instruments=_instruments(rt), ledger=ledger, repo=repo, clock=rt.clock, ids=rt.ids
-        )
+            instruments=_instruments(rt), ledger=ledger, repo=repo, clock=rt.clock, ids=rt.ids,
+            max_fill_quantity=rt.settings.paper_max_fill_quantity,
+        )  # fmt: skip
         self._unsubscribe = rt.events.subscribe(self._on_event)
         selector = VenueSelector(rt, self.paper, repo, kite_root=rt.settings.kite_root)
         self.dispatcher = ExecutionDispatcher(rt, self.paper, venues=selector)
@@ -98,6 +99,7 @@ class DeskServer:
             fresh = paper_venue(
                 instruments=_instruments(self.runtime), ledger=self._ledger, repo=self._repo,
                 clock=self.runtime.clock, ids=self.runtime.ids,
+                max_fill_quantity=self.runtime.settings.paper_max_fill_quantity,
             )  # fmt: skip
             self.paper.replace_with(fresh)
 

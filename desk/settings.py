@@ -113,6 +113,12 @@ class DeskSettings(BaseSettings):
     runner_concurrency: int = Field(
         default=4, ge=1, le=64, description="How many analysis runs execute at once in-process."
     )
+    paper_max_fill_quantity: int | None = Field(
+        default=None,
+        ge=1,
+        description="Paper broker: at most this many units fill per price match (in whole lots), "
+        "so LIMIT orders fill partially; unset fills whole orders.",
+    )
     google_cse_engine_id: str | None = Field(
         default=None,
         validation_alias=_seed("GOOGLE_CSE_ENGINE_ID"),
@@ -140,6 +146,11 @@ class DeskSettings(BaseSettings):
         validation_alias=_seed("TELEGRAM_WEBHOOK_SECRET"),
         description="Path secret and X-Telegram-Bot-Api-Secret-Token of the Telegram webhook.",
     )
+
+    @field_validator("paper_max_fill_quantity", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

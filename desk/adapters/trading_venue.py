@@ -6,68 +6,135 @@ Builds the ``Executor`` the execution services drive and the ``MarketView`` risk
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from desk.adapters.paper.broker import PaperBroker
 from desk.adapters.paper.prices import SeededPriceSource
 from desk.domain.agents import Mode, active_version, trading_mode
-from desk.domain.broker import Positions
+from desk.domain.broker import OrderMargin, Positions, SegmentMargin
 from desk.domain.clock import Clock, IdGen
 from desk.domain.errors import ConflictError
 from desk.domain.instruments import Instrument
+from desk.domain.orders import Product, TradeProposal, TransactionType
 from desk.domain.users import Actor
 from desk.services import vault
 from desk.services.execution import ExecutionPolicy, Executor
 from desk.services.ports.broker import Broker
 from desk.services.ports.context import Context
 from desk.services.ports.execution import ExecutionRepository, PaperLedger
+from desk.services.ports.market_view import MarketSnapshot
 from desk.services.ports.price_source import PriceSource
+from desk.services.trading import order_for
 
 DEFAULT_PAPER_CASH_PAISE = 1_000_000_000  # ₹1 crore of paper money
+
+
+#: Kite's margin segment per exchange (everything else is ``equity``).
+_SEGMENTS = {"MCX": "commodity"}
+_READ_POOL_SIZE = 8
+_read_pool: ThreadPoolExecutor | None = None
+_read_pool_lock = threading.Lock()
+
+
+def _reads() -> ThreadPoolExecutor:
+    """One small pool shared by every market view (views are made per live request)."""
+    global _read_pool
+    with _read_pool_lock:
+        if _read_pool is None:
+            _read_pool = ThreadPoolExecutor(_READ_POOL_SIZE, thread_name_prefix="desk-market")
+        return _read_pool
 
 
 class BrokerMarketView:
     """Implements :class:`desk.services.ports.market_view.MarketView` over any Broker.
 
-    One risk check reads positions twice (exposure, realized P&L); a positions snapshot is
-    reused for ``positions_ttl`` seconds so that costs one broker call, not two.
+    Live (Kite): the LTP, positions, account margins and the order's required margin (Kite's
+    order-margins API) are four independent reads, issued concurrently on a small shared
+    pool — one round trip to the broker instead of four. Take a live snapshot outside any
+    writing unit of work: on DuckDB that holds the process-wide write lock, which a pool
+    thread (the token-expiry hook writes) could never get. Paper: the LTP and the paper
+    books, read on the calling thread (the books are the store itself); the paper broker
+    applies its own cash rule when the order is placed.
     """
 
-    def __init__(self, broker: Broker, *, live: bool = False, positions_ttl: float = 1.0) -> None:
+    def __init__(self, broker: Broker, *, live: bool = False) -> None:
         self._broker = broker
         self._live = live
-        self._ttl = positions_ttl
-        self._snapshot: tuple[float, Positions] | None = None
-        self._lock = threading.Lock()
-
-    def _positions(self) -> Positions:
-        with self._lock:
-            now = time.monotonic()
-            if self._snapshot is None or now - self._snapshot[0] > self._ttl:
-                self._snapshot = (now, self._broker.positions())
-            return self._snapshot[1]
 
     def ltp(self, instruments: Sequence[str]) -> Mapping[str, Decimal]:
         return self._broker.ltp(list(instruments))
 
-    def position_quantity(self, exchange: str, tradingsymbol: str, product: str) -> int:
-        return sum(
-            p.quantity
-            for p in self._positions().net
-            if (p.exchange, p.tradingsymbol, p.product) == (exchange, tradingsymbol, product)
+    def snapshot(self, proposal: TradeProposal) -> MarketSnapshot:
+        return self.start_snapshot(proposal)()
+
+    def start_snapshot(self, proposal: TradeProposal) -> Callable[[], MarketSnapshot]:
+        if not self._live:  # paper: read on the call, on the caller's thread
+            return lambda: self._paper_snapshot(proposal)
+        pool = _reads()
+        ltp = pool.submit(self._broker.ltp, [proposal.instrument_key])
+        positions = pool.submit(self._broker.positions)
+        margins = pool.submit(self._broker.margins)
+        # Selling delivery holdings blocks the holdings, not margin (Kite's RMS checks them):
+        # the risk rule needs no margin for it, so nothing to ask Kite.
+        sells_holdings = (
+            proposal.product is Product.CNC and proposal.transaction_type is TransactionType.SELL
+        )
+        required = (
+            None
+            if sells_holdings
+            else pool.submit(self._broker.order_margins, [order_for(proposal)])
         )
 
-    def realized_pnl_today_paise(self) -> int:
-        return sum(p.realised_paise for p in self._positions().day)
+        def join() -> MarketSnapshot:
+            every: list[Future[Any]] = [ltp, positions, margins]
+            wait(every + ([required] if required is not None else []))  # none left running
+            return _live_snapshot(
+                proposal, ltp.result(), positions.result(), margins.result(),
+                required.result() if required is not None else None,
+            )  # fmt: skip
 
-    def available_margin_paise(self) -> int | None:
-        if not self._live:
-            return None
-        equity = self._broker.margins().get("equity")
-        return equity.net_paise if equity is not None else None
+        return join
+
+    def _paper_snapshot(self, proposal: TradeProposal) -> MarketSnapshot:
+        # the paper broker applies its own cash rule when the order is placed
+        ltp = self._broker.ltp([proposal.instrument_key]).get(proposal.instrument_key)
+        held, realized = _position_figures(self._broker.positions(), proposal)
+        return MarketSnapshot(ltp, held, realized)
+
+
+def _live_snapshot(
+    proposal: TradeProposal,
+    ltp: Mapping[str, Decimal],
+    positions: Positions,
+    margins: Mapping[str, SegmentMargin],
+    required: Sequence[OrderMargin] | None,
+) -> MarketSnapshot:
+    held, realized = _position_figures(positions, proposal)
+    segment = margins.get(_SEGMENTS.get(proposal.exchange, "equity"))
+    return MarketSnapshot(
+        ltp=ltp.get(proposal.instrument_key),
+        position_quantity=held,
+        realized_pnl_today_paise=realized,
+        available_margin_paise=segment.net_paise if segment is not None else 0,
+        # what Kite blocks for the order plus its charges (debited from the same funds);
+        # not asked or no answer: the risk rule decides (CNC sell: none; else the value)
+        required_margin_paise=(
+            sum(m.total_paise + m.charges_paise for m in required) if required else None
+        ),
+    )
+
+
+def _position_figures(positions: Positions, proposal: TradeProposal) -> tuple[int, int]:
+    """(net quantity held in the order's symbol and product, realized P&L today)."""
+    wanted = (proposal.exchange, proposal.tradingsymbol, proposal.product.value)
+    held = sum(
+        p.quantity for p in positions.net if (p.exchange, p.tradingsymbol, p.product) == wanted
+    )
+    return held, sum(p.realised_paise for p in positions.day)
 
 
 @dataclass
@@ -103,11 +170,15 @@ def paper_venue(
     seed: str = "desk",
     policy: ExecutionPolicy | None = None,
     prices: PriceSource | None = None,
+    max_fill_quantity: int | None = None,
 ) -> Venue:
     """The paper broker over the store's books, priced by a replayable seeded walk (or the
-    given price source)."""
+    given price source); ``max_fill_quantity`` makes crossed LIMIT orders fill in parts."""
     prices = prices or SeededPriceSource.from_instruments(seed, instruments)
-    broker = PaperBroker(prices, ledger, clock, ids, instruments={i.key: i for i in instruments})
+    broker = PaperBroker(
+        prices, ledger, clock, ids, instruments={i.key: i for i in instruments},
+        max_fill_quantity=max_fill_quantity,
+    )  # fmt: skip
     executor = Executor(broker, repo, clock, ids, policy=policy or ExecutionPolicy())
     return Venue(broker, executor, BrokerMarketView(broker), prices, paper=broker)
 

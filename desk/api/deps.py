@@ -1,4 +1,8 @@
-"""Request dependencies as ``Annotated`` aliases: the runtime and the authenticated actor."""
+"""Request dependencies as ``Annotated`` aliases: the runtime and the authenticated actor.
+
+Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+its thread pool, a hop that costs more than the dependency itself.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization:
 CLIENT_CHANNELS = {Channel.API.value, Channel.DASHBOARD.value, Channel.CLI.value}
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -35,7 +39,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_server(request: Request) -> DeskServer:
+async def get_server(request: Request) -> DeskServer:
     """The running service (runner, execution); 503 when it is not started."""
     server: DeskServer | None = getattr(request.app.state, "server", None)
     if server is None:
@@ -43,7 +47,7 @@ def get_server(request: Request) -> DeskServer:
     return server
 
 
-def maybe_server(request: Request) -> DeskServer | None:
+async def maybe_server(request: Request) -> DeskServer | None:
     server: DeskServer | None = getattr(request.app.state, "server", None)
     return server
 
@@ -69,7 +73,7 @@ def get_actor(
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def admin_actor(actor: ActorDep) -> Actor:
+async def admin_actor(actor: ActorDep) -> Actor:
     """The signed-in actor, refused with 403 unless an admin."""
     if not actor.is_admin:
         raise PermissionDeniedError("only admins may do this")
@@ -79,7 +83,7 @@ def admin_actor(actor: ActorDep) -> Actor:
 AdminDep = Annotated[Actor, Depends(admin_actor)]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -89,8 +93,14 @@ def idempotency_key(
             pattern=r"^[\x21-\x7e]+$",
             description=(
                 "Optional client-chosen key (printable ASCII, no spaces) that makes a POST safe "
-                "to retry: a replay with the same key returns the first result. Accepted on "
-                "every POST; replay storage arrives with the agent and approval services."
+                "to retry. Creating an agent, a config version, a user, a token, a broker or "
+                "LLM credential or a proposal, starting a run (`analyze`) and deciding an "
+                "approval remember the key (per user, in the store, in the same transaction "
+                "as the effect): the same key "
+                "with the same body returns what the first request created, as it is now, "
+                "without a second effect; the same key with a different body or on another "
+                "operation is a 409. Other POSTs accept the key and are state changes that a "
+                "retry cannot repeat."
             ),
             examples=["3f1c2a9e-run-2026-11-25"],
         ),
@@ -102,7 +112,7 @@ def idempotency_key(
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """A misspelt query parameter is a 422 naming it, not a silently ignored filter."""
     if not request.query_params:
         return

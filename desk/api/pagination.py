@@ -48,7 +48,7 @@ class PageParams:
         return self.build([convert(item) for item in chosen], len(items))
 
 
-def page_params(
+async def page_params(
     request: Request,
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")] = 1,
     page_size: Annotated[

@@ -152,7 +152,7 @@ def runs_list(
     rows = [[r.status, r.mode, fmt_time(r.created_at), r.steps, r.cost_usd, r.query[:50], r.id]
             for r in found]  # fmt: skip
     print_table(
-        f"runs ({found.count}, page {found.page})",
+        f"runs ({found.count}{'' if found.count_exact else '+'}, page {found.page})",
         ["status", "mode", "created", "steps", "cost $", "query", "id"], rows,
     )  # fmt: skip
 

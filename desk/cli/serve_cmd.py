@@ -29,11 +29,14 @@ def _serve(host: str | None, port: int | None, clock: Clock | None) -> None:
     import uvicorn
 
     from desk.api.app import create_app
+    from desk.api.warm import prepare_routes
     from desk.cli.runtime import settings
 
     loaded = settings()
+    app = create_app(loaded, clock=clock)
+    prepare_routes(app)  # the first request after a start is not the slow one
     uvicorn.run(
-        create_app(loaded, clock=clock),
+        app,
         host=host or loaded.host,
         port=port or loaded.port,
         log_config=None,

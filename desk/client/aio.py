@@ -68,7 +68,9 @@ class AsyncDesk(AsyncDeskMethods):
         return call.read(check(call, response))
 
     async def _run(self, call: Call[T]) -> T:
-        async for attempt in self.retry.asynchronous(call.method):
+        call = call.with_key()  # one key for every attempt: a retry is a replay
+        keyed = call.keyed and call.idempotency_key is not None
+        async for attempt in self.retry.asynchronous(call.method, keyed=keyed):
             with attempt:
                 return await self._send(call)
         raise AssertionError("unreachable")  # pragma: no cover

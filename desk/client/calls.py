@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -32,6 +33,15 @@ class Call(Generic[T]):
     idempotency_key: str | None = None
     accept: frozenset[int] = field(default_factory=frozenset)
     """Error statuses that still carry a normal answer (``/health/`` answers 503)."""
+    keyed: bool = False
+    """The service replays this POST by its ``Idempotency-Key``: the client sends one (its
+    own when the caller gives none), which makes the POST safe to retry."""
+
+    def with_key(self) -> Call[T]:
+        """This call with an ``Idempotency-Key`` when it is keyed and has none yet."""
+        if not self.keyed or self.idempotency_key is not None:
+            return self
+        return replace(self, idempotency_key=f"desk-client-{uuid.uuid4().hex}")
 
 
 def _model(model: type[M]) -> Callable[[httpx.Response], M]:
@@ -77,7 +87,9 @@ def create_user(
     username: str, role: str, display_name: str | None, key: str | None
 ) -> Call[UserOut]:
     body = _drop_none({"username": username, "role": role, "display_name": display_name})
-    return Call("POST", f"{API}/users/", _model(UserOut), body=body, idempotency_key=key)
+    return Call(
+        "POST", f"{API}/users/", _model(UserOut), body=body, idempotency_key=key, keyed=True
+    )
 
 
 def get_user(ref: str) -> Call[UserOut]:
@@ -110,7 +122,9 @@ def create_token(
     name: str, user: str | None, expires_days: int | None, key: str | None
 ) -> Call[TokenCreated]:
     body = _drop_none({"name": name, "user": user, "expires_days": expires_days})
-    return Call("POST", f"{API}/tokens/", _model(TokenCreated), body=body, idempotency_key=key)
+    return Call(
+        "POST", f"{API}/tokens/", _model(TokenCreated), body=body, idempotency_key=key, keyed=True
+    )
 
 
 def revoke_token(token_id: str) -> Call[TokenOut]:
@@ -136,7 +150,14 @@ def add_broker_credential(
     api_key: str, api_secret: str, label: str, key: str | None
 ) -> Call[BrokerCredentialOut]:
     body = {"api_key": api_key, "api_secret": api_secret, "label": label}
-    return Call("POST", f"{BROKER}/", _model(BrokerCredentialOut), body=body, idempotency_key=key)
+    return Call(
+        "POST",
+        f"{BROKER}/",
+        _model(BrokerCredentialOut),
+        body=body,
+        idempotency_key=key,
+        keyed=True,
+    )
 
 
 def get_broker_credential(credential_id: str) -> Call[BrokerCredentialOut]:
@@ -169,7 +190,9 @@ def add_llm_credential(
     api_key: str, label: str, activate: bool, key: str | None
 ) -> Call[LlmCredentialOut]:
     body = {"api_key": api_key, "label": label, "activate": activate}
-    return Call("POST", f"{LLM}/", _model(LlmCredentialOut), body=body, idempotency_key=key)
+    return Call(
+        "POST", f"{LLM}/", _model(LlmCredentialOut), body=body, idempotency_key=key, keyed=True
+    )
 
 
 def update_llm_credential(credential_id: str, is_active: bool) -> Call[LlmCredentialOut]:

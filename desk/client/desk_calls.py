@@ -8,6 +8,7 @@ import httpx
 
 from desk.api.schemas.agents import AgentDetailOut, AgentOut, ConfigVersionOut, GlobalKillSwitchOut
 from desk.api.schemas.approvals import DecideOut, RequestDetailOut, RequestOut
+from desk.api.schemas.quotes import QuotesOut
 from desk.api.schemas.runs import AnalyzeOut, RunEventPageOut, RunOut, RunStatusOut
 from desk.api.schemas.trading import OrderOut, PositionsOut, ProposalOut
 from desk.client.calls import API, Call, _drop_none, _listing, _model, _paging, _seg
@@ -49,7 +50,9 @@ def create_agent(
         {"name": name, "config": config, "approvers": approvers,
          "escalation_approvers": escalation_approvers, "owner": owner}
     )  # fmt: skip
-    return Call("POST", f"{AGENTS}/", _model(AgentDetailOut), body=body, idempotency_key=key)
+    return Call(
+        "POST", f"{AGENTS}/", _model(AgentDetailOut), body=body, idempotency_key=key, keyed=True
+    )
 
 
 def agent(agent_id: str) -> Call[AgentDetailOut]:
@@ -58,8 +61,9 @@ def agent(agent_id: str) -> Call[AgentDetailOut]:
 
 def add_version(agent_id: str, config: dict[str, Any]) -> Call[ConfigVersionOut]:
     return Call(
-        "POST", _agent(agent_id, "versions/"), _model(ConfigVersionOut), body={"config": config}
-    )
+        "POST", _agent(agent_id, "versions/"), _model(ConfigVersionOut), body={"config": config},
+        keyed=True,
+    )  # fmt: skip
 
 
 def promote(agent_id: str, version: int) -> Call[RequestOut]:
@@ -111,8 +115,9 @@ def analyze(
          "async_mode": async_mode}
     )  # fmt: skip
     return Call(
-        "POST", _agent(agent_id, "analyze/"), _model(AnalyzeOut), body=body, idempotency_key=key
-    )
+        "POST", _agent(agent_id, "analyze/"), _model(AnalyzeOut), body=body,
+        idempotency_key=key, keyed=True,
+    )  # fmt: skip
 
 
 def runs(
@@ -164,7 +169,7 @@ def approval(request_id: str) -> Call[RequestDetailOut]:
 def decide(request_id: str, decision: str, reason: str | None, key: str | None) -> Call[DecideOut]:
     body = _drop_none({"decision": decision, "reason": reason})
     path = f"{REQUESTS}/{_seg(request_id)}/decide/"
-    return Call("POST", path, _model(DecideOut), body=body, idempotency_key=key)
+    return Call("POST", path, _model(DecideOut), body=body, idempotency_key=key, keyed=True)
 
 
 def cancel_request(request_id: str, reason: str | None) -> Call[RequestOut]:
@@ -188,7 +193,9 @@ def proposals(
 
 def submit_proposal(agent_id: str, order: dict[str, Any], key: str | None) -> Call[ProposalOut]:
     body = {**order, "agent_id": agent_id}
-    return Call("POST", f"{API}/proposals/", _model(ProposalOut), body=body, idempotency_key=key)
+    return Call(
+        "POST", f"{API}/proposals/", _model(ProposalOut), body=body, idempotency_key=key, keyed=True
+    )
 
 
 def proposal(proposal_id: str) -> Call[ProposalOut]:
@@ -201,3 +208,8 @@ def orders(page: int, page_size: int) -> Call[Listing[OrderOut]]:
 
 def positions() -> Call[PositionsOut]:
     return Call("GET", f"{API}/positions/", _model(PositionsOut))
+
+
+def quotes(instruments: list[str]) -> Call[QuotesOut]:
+    params = {"instruments": ",".join(instruments)}
+    return Call("GET", f"{API}/quotes/", _model(QuotesOut), params=params)

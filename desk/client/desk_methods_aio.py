@@ -9,6 +9,7 @@ import httpx
 
 from desk.api.schemas.agents import AgentDetailOut, AgentOut, ConfigVersionOut, GlobalKillSwitchOut
 from desk.api.schemas.approvals import DecideOut, RequestDetailOut, RequestOut
+from desk.api.schemas.quotes import QuotesOut
 from desk.api.schemas.runs import AnalyzeOut, RunEventOut, RunEventPageOut, RunOut, RunStatusOut
 from desk.api.schemas.trading import OrderOut, PositionsOut, ProposalOut
 from desk.client import desk_calls as c
@@ -257,3 +258,8 @@ class AsyncDeskMethods:
 
     async def positions(self) -> PositionsOut:
         return await self._run(c.positions())
+
+    async def quotes(self, instruments: list[str]) -> QuotesOut:
+        """Last prices (``["NSE:INFY", …]``): your Kite session's quotes, else the paper
+        venue's; instruments without a price are in ``missing``."""
+        return await self._run(c.quotes(instruments))

@@ -43,6 +43,8 @@ class Listing(Generic[M]):
     next: str | None
     previous: str | None
     results: list[M] = field(default_factory=list)
+    count_exact: bool = True
+    """False when ``count`` is a lower bound (run history searched by free text)."""
 
     def __iter__(self) -> Iterator[M]:
         return iter(self.results)
@@ -63,6 +65,7 @@ class Listing(Generic[M]):
             next=body.get("next"),
             previous=body.get("previous"),
             results=[model.model_validate(r) for r in body["results"]],
+            count_exact=bool(body.get("count_exact", True)),
         )
 
 

@@ -26,8 +26,12 @@ T = TypeVar("T")
 class Desk(DeskMethods):
     """``Desk("http://127.0.0.1:8000", token)``; use as a context manager or call ``close()``.
 
-    GETs are retried (connection failures, 5xx) ``retries`` times with exponential backoff;
-    other methods are sent once. Errors raise :class:`desk.client.DeskApiError` subclasses.
+    GETs are retried (connection failures, 5xx) ``retries`` times with exponential backoff.
+    POSTs that the service replays by ``Idempotency-Key`` (creating agents, versions, users,
+    tokens, credentials and proposals, ``analyze``, ``decide``) carry a key (the caller's, or
+    a fresh one per call) and are retried on connection failures and 502/503/504 with that
+    same key; other methods are sent once. Errors raise :class:`desk.client.DeskApiError`
+    subclasses.
     """
 
     def __init__(
@@ -72,7 +76,9 @@ class Desk(DeskMethods):
         return call.read(check(call, response))
 
     def _run(self, call: Call[T]) -> T:
-        for attempt in self.retry.sync(call.method):
+        call = call.with_key()  # one key for every attempt: a retry is a replay
+        keyed = call.keyed and call.idempotency_key is not None
+        for attempt in self.retry.sync(call.method, keyed=keyed):
             with attempt:
                 return self._send(call)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -37,7 +37,9 @@ class AgentsState(param.Parameterized):
         self.session = session
 
     def refresh(self) -> None:
-        found = self.session.attempt(lambda api: api.list_agents())
+        self.apply(self.session.attempt(lambda api: api.list_agents()))
+
+    def apply(self, found: list[JsonDict] | None) -> None:
         if found is None:
             return
         rows = [

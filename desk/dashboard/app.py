@@ -8,6 +8,8 @@ script once per session), so every browser has its own user and API client.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import panel as pn
@@ -39,13 +41,30 @@ class Desk(param.Parameterized):
         self.agents = AgentsState(session)
         self.operations = OperationsState(session, now=now)
         self.detail.on_open_run = self.runs.open_agent_run
+        self._opened: set[str] = set()
 
     def load(self) -> None:
-        self.queue.refresh()
-        self.agents.refresh()
+        """At sign-in: the queue and the agents, fetched side by side. The runs history and
+        the operations page are fetched when their tab is first shown (:meth:`open_tab`)."""
+        api = self.session.api
+        if api is None:
+            return
+        with ThreadPoolExecutor(2, thread_name_prefix="desk-sign-in") as pool:
+            requests = pool.submit(self.queue.fetch, api)
+            agents = pool.submit(api.list_agents)
+            self.queue.apply(self.session.attempt(lambda _api: requests.result()))
+            self.agents.apply(self.session.attempt(lambda _api: agents.result()))
         self.runs.load_agents(self.agents.agents)
         self.operations.load_agents(self.agents.agents)
-        if self.shows_operations:
+
+    def open_tab(self, name: str) -> None:
+        """A tab is shown for the first time: fetch what only it needs."""
+        if name in self._opened:
+            return
+        self._opened.add(name)
+        if name == "Runs":
+            self.runs.search()
+        elif name == "Operations":
             self.operations.refresh()
 
     @property
@@ -66,6 +85,8 @@ class Desk(param.Parameterized):
 
 
 class DashboardApp(Viewer):
+    ready = param.Boolean(default=False, doc="Signed in and loaded: the main page shows.")
+
     def __init__(
         self, connect: Connect, *, live: bool = False, now: Now = _utc_now, **params: Any
     ) -> None:
@@ -86,10 +107,10 @@ class DashboardApp(Viewer):
             return False
         self.desk = Desk(self.session, now=self._now)
         self.desk.load()
-        if self._live:
+        self.ready = True  # one page build, after everything is loaded
+        if self._live:  # then live updates (not on the way to the first render)
             self.follow_notices()
             self._callback = pn.state.add_periodic_callback(self._tick, period=REFRESH_MS)
-        self.session.param.trigger("user")
         return True
 
     def follow_notices(self) -> None:
@@ -119,6 +140,7 @@ class DashboardApp(Viewer):
             self._callback.stop()
             self._callback = None
         self.desk = None
+        self.ready = False
         self.session.sign_out()
 
     def _clicked_sign_in(self, _event: object) -> None:
@@ -161,19 +183,29 @@ class DashboardApp(Viewer):
             out,
             sizing_mode="stretch_width",
         )
+
+        def later(name: str, build: Callable[[], Viewer]) -> tuple[str, Any]:
+            """A tab built (and its data fetched) only when it is first shown."""
+
+            def shown() -> Viewer:
+                desk.open_tab(name)
+                return build()
+
+            return name, pn.param.ParamFunction(shown, lazy=True)
+
         tabs = pn.Tabs(
             ("Approvals", QueueView(state=desk.queue, detail=DetailView(state=desk.detail))),
-            ("Runs", RunsView(state=desk.runs)),
-            ("Agents", AgentsView(state=desk.agents)),
+            later("Runs", lambda: RunsView(state=desk.runs)),
+            later("Agents", lambda: AgentsView(state=desk.agents)),
             dynamic=True,
             sizing_mode="stretch_width",
         )
         if desk.shows_operations:
-            tabs.append(("Operations", OperationsView(state=desk.operations)))
+            tabs.append(later("Operations", lambda: OperationsView(state=desk.operations)))
         return pn.Column(header, tabs, sizing_mode="stretch_width")
 
-    def _page(self, user: dict[str, Any] | None) -> pn.viewable.Viewable:
-        if user is None or self.desk is None:
+    def _page(self, ready: bool) -> pn.viewable.Viewable:
+        if not ready or self.desk is None:
             return self._sign_in_page()
         return self._main_page(self.desk)
 
@@ -187,5 +219,5 @@ class DashboardApp(Viewer):
             sizing_mode="stretch_width",
         )
         return pn.Column(
-            alert, pn.panel(bind(self._page, s.param.user)), sizing_mode="stretch_width"
+            alert, pn.panel(bind(self._page, self.param.ready)), sizing_mode="stretch_width"
         )

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import httpx
 
 from desk.dashboard.notices import Listener, NoticeListener, OnNotice
+from desk.dashboard.tls import tls_context
 
 JsonDict = dict[str, Any]
 TIMEOUT_SECONDS = 10.0
@@ -65,6 +66,7 @@ class DashboardApi(Protocol):
     def audit_events(self, limit: int = 50) -> list[JsonDict]: ...
     def positions(self) -> JsonDict: ...
     def orders(self) -> list[JsonDict]: ...
+    def quotes(self, instruments: list[str]) -> JsonDict: ...
     def listen(self, on_notice: OnNotice) -> Listener | None:
         """Start following approval notices (None when this backend has no live feed)."""
 
@@ -102,6 +104,7 @@ class HttpDashboardApi:
             headers={"Authorization": f"Bearer {token}", "X-Desk-Channel": "dashboard"},
             timeout=TIMEOUT_SECONDS,
             transport=transport,
+            verify=tls_context(),
         )
 
     def close(self) -> None:
@@ -210,6 +213,10 @@ class HttpDashboardApi:
 
     def orders(self) -> list[JsonDict]:
         return self._results("/api/v1/orders/", {"page_size": 100})
+
+    def quotes(self, instruments: list[str]) -> JsonDict:
+        params = {"instruments": ",".join(instruments)}
+        return dict(self._call("GET", "/api/v1/quotes/", params=params))
 
     def listen(self, on_notice: OnNotice) -> Listener | None:
         listener = NoticeListener(self._base_url, self._token, on_notice, transport=self._transport)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -12,10 +13,10 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from desk.dashboard.backend import DashboardApi, JsonDict
+from desk.dashboard.backend import DashboardError, JsonDict
 from desk.dashboard.queue import QueueState
 from desk.dashboard.reactive import bind
-from desk.dashboard.rows import drift, evidence_links, rupees
+from desk.dashboard.rows import drift_pct, evidence_links, rupees, stale_drift_limit
 from desk.dashboard.session import Session
 
 
@@ -24,7 +25,9 @@ class DetailState(param.Parameterized):
         default="", doc="The request shown (stays after it leaves the queue)."
     )
     request = param.Dict(default=None, allow_None=True, doc="GET /approval-requests/{id}/.")
-    ltp_now = param.String(default="", doc="Last price from the positions, when held.")
+    ltp_now = param.String(default="", doc="Last price now (GET /quotes/), when known.")
+    quote_note = param.String(default="", doc="Where LTP now came from, or why it is missing.")
+    drift_limit = param.String(default="2", doc="The agent's stale-approval drift limit, %.")
     risk = param.DataFrame(default=pd.DataFrame(columns=["check", "passed", "message"]))
     run = param.Dict(default=None, allow_None=True, doc="The research run behind a trade.")
 
@@ -42,17 +45,36 @@ class DetailState(param.Parameterized):
     def load(self) -> None:
         request_id = self.request_id
         if not request_id:
-            self.param.update(request=None, ltp_now="")
+            self.param.update(request=None, ltp_now="", quote_note="")
             return
+        found = self.session.attempt(lambda api: api.get_request(request_id))
+        if found is None:
+            return
+        ltp, note = self._quote(found)
+        limit = stale_drift_limit(self.queue.agent_detail(str(found.get("agent_id", ""))))
+        self.param.update(
+            request=found, ltp_now=ltp, quote_note=note, drift_limit=str(limit),
+            run=self._run_of(found),
+        )  # fmt: skip
 
-        def fetch(api: DashboardApi) -> tuple[JsonDict, str]:
-            detail = api.get_request(request_id)
-            instrument = (detail.get("summary") or {}).get("instrument")
-            return detail, _last_price(api, instrument) if instrument else ""
-
-        found = self.session.attempt(fetch)
-        if found is not None:
-            self.param.update(request=found[0], ltp_now=found[1], run=self._run_of(found[0]))
+    def _quote(self, request: JsonDict) -> tuple[str, str]:
+        """(LTP now, a note: the source, or why there is no price) — never an exception."""
+        instrument = (request.get("summary") or {}).get("instrument")
+        api = self.session.api
+        if request.get("kind") != "trade" or not instrument or api is None:
+            return "", ""
+        try:
+            quotes = api.quotes([str(instrument)])
+        except DashboardError as exc:
+            return "", f"LTP now unavailable: {exc.describe()}"
+        source = str(quotes.get("source") or "market data")
+        ltp = next(
+            (q.get("ltp") for q in quotes.get("quotes") or [] if q.get("instrument") == instrument),
+            None,
+        )
+        if ltp is None:
+            return "", f"no market data for {instrument} ({source})"
+        return str(ltp), source
 
     def _run_of(self, request: JsonDict) -> JsonDict | None:
         """The run that proposed the trade (fetched once; a finished run does not change)."""
@@ -81,7 +103,7 @@ class DetailState(param.Parameterized):
             f"quorum {summary.get('quorum_progress', '')} · expires {r.get('expires_at', '')}",
         ]
         if r.get("kind") == "trade":
-            lines += _trade_lines(details, self.ltp_now)
+            lines += _trade_lines(details, self.ltp_now, self.quote_note, self.drift_limit)
         else:
             lines += [
                 f"Version {details.get('version', '?')}: {details.get('from_stage', '?')} → "
@@ -111,29 +133,35 @@ class DetailState(param.Parameterized):
         self.risk = pd.DataFrame(rows, columns=["check", "passed", "message"])
 
 
-def _last_price(api: DashboardApi, instrument: str) -> str:
-    positions = api.positions()
-    for p in [*(positions.get("net") or []), *(positions.get("day") or [])]:
-        if p.get("instrument") == instrument and p.get("last_price"):
-            return str(p["last_price"])
-    return ""
-
-
-def _trade_lines(details: JsonDict, ltp_now: str) -> list[str]:
+def _trade_lines(details: JsonDict, ltp_now: str, note: str, limit: str) -> list[str]:
     price = details.get("price") or "MARKET"
-    then = details.get("ltp_at_creation")
     links = evidence_links(details.get("evidence"))
     return [
         f"**{details.get('side')} {details.get('quantity')} {details.get('instrument')}** "
         f"@ {price} ({details.get('order_type', '')} {details.get('product', '')}) · "
         f"value {rupees(details.get('value_paise'))}",
-        f"LTP at creation **{then or '-'}** · LTP now **{ltp_now or 'n/a'}** · "
-        f"drift **{drift(then, ltp_now) if ltp_now else '-'}**",
+        _drift_line(details.get("ltp_at_creation"), ltp_now, note, limit),
         "#### Rationale",
         str(details.get("rationale") or "-"),
         "#### Evidence",
         "\n".join(f"- [{title}]({url})" for title, url in links) or "none cited",
     ]
+
+
+def _drift_line(then: Any, ltp_now: str, note: str, limit: str) -> str:
+    """LTP at creation vs now and the drift, flagged past the stale-approval limit."""
+    now_text = f"**{ltp_now}** ({note})" if ltp_now else f"**n/a** — {note or 'no price'}"
+    line = f"LTP at creation **{then or '-'}** · LTP now {now_text}"
+    pct = drift_pct(then, ltp_now or None)
+    if pct is None:
+        return f"{line} · drift **-**"
+    if abs(pct) > Decimal(limit):
+        return (
+            f'{line} · <span class="drift-stale" style="color:#b00020">drift '
+            f"**{pct:+}%** exceeds the {limit}% stale-approval limit: execution will be "
+            "refused until it is proposed again</span>"
+        )
+    return f"{line} · drift **{pct:+}%** (limit ±{limit}%)"
 
 
 def _run_lines(run: JsonDict | None) -> list[str]:
@@ -151,7 +179,9 @@ def _run_lines(run: JsonDict | None) -> list[str]:
 def _decision_lines(decisions: list[JsonDict], my_id: str, my_name: str) -> list[str]:
     def who(d: JsonDict) -> str:
         uid = str(d.get("approver_id"))
-        return f"you ({my_name})" if uid == my_id else f"`{uid}`"
+        if uid == my_id:
+            return f"you ({my_name})"
+        return f"**{d['username']}**" if d.get("username") else f"`{uid}`"
 
     return [
         f"- **{d.get('decision')}** by {who(d)} via {d.get('channel')} at {d.get('decided_at')}"
@@ -178,12 +208,19 @@ class DetailView(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         s = self.state
         body = pn.pane.Markdown(
-            bind(lambda _r, _l: s.markdown(), s.param.request, s.param.ltp_now),
+            bind(
+                lambda *_changed: s.markdown(),
+                s.param.request,
+                s.param.ltp_now,
+                s.param.quote_note,
+                s.param.drift_limit,
+            ),
             sizing_mode="stretch_width",
             name="request-detail",
         )
-        risk = pn.widgets.Tabulator.from_param(
-            s.param.risk, show_index=False, disabled=True, sizing_mode="stretch_width"
+        # a static HTML table: a few rows, no need for a second Tabulator on the first page
+        risk = pn.pane.DataFrame(
+            s.param.risk, index=False, sizing_mode="stretch_width", css_classes=["risk-checks"]
         )
         open_run = pn.widgets.Button(
             name="Open run", button_type="default", width=120, visible=s.param.run.rx.bool()

@@ -93,6 +93,8 @@ class FakeDesk:
             "unrealised_paise": 0,
         }
     )
+    prices: dict[str, str] = field(default_factory=lambda: {"NSE:INFY": "1500.00"})
+    quote_error: DashboardError | None = None  # quotes fail with this (e.g. Kite is down)
     fail_with: DashboardError | None = None  # the next call raises this once
     listeners: list[FakeListener] = field(default_factory=list)
     now: datetime = T0
@@ -210,6 +212,7 @@ class FakeDashboardApi:
         r["decisions"].append(
             {
                 "approver_id": uid,
+                "username": self.user["username"],
                 "decision": decision,
                 "reason": reason,
                 "channel": "dashboard",
@@ -339,6 +342,18 @@ class FakeDashboardApi:
     def orders(self) -> list[JsonDict]:
         self._tick()
         return []
+
+    def quotes(self, instruments: list[str]) -> JsonDict:
+        self._tick()
+        if self.desk.quote_error is not None:
+            raise self.desk.quote_error
+        prices = self.desk.prices
+        return {
+            "source": "paper",
+            "as_of": self.desk.now.isoformat(),
+            "quotes": [{"instrument": k, "ltp": prices.get(k)} for k in instruments],
+            "missing": [k for k in instruments if k not in prices],
+        }
 
     def listen(self, on_notice: OnNotice) -> FakeListener:
         listener = FakeListener(on_notice)

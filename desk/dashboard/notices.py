@@ -14,6 +14,8 @@ from typing import Protocol
 import httpx
 import structlog
 
+from desk.dashboard.tls import tls_context
+
 log = structlog.get_logger(__name__)
 OnNotice = Callable[[str, str], None]
 STREAM_PATH = "/api/v1/approval-requests/stream/"
@@ -70,6 +72,7 @@ class NoticeListener:
             },
             timeout=httpx.Timeout(10.0, read=max_seconds + 20),
             transport=transport,
+            verify=tls_context(),
         )
         self._on_notice, self._max, self._retry = on_notice, max_seconds, retry_seconds
         self._stop = threading.Event()

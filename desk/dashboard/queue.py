@@ -74,20 +74,20 @@ class QueueState(param.Parameterized):
     def __init__(self, session: Session, now: Now = _utc_now, **params: Any) -> None:
         super().__init__(**params)
         self.session, self._now = session, now
-        self.live_agents: set[str] = set()
-        self._checked: set[str] = set()
+        self._agents: dict[str, JsonDict] = {}
         self._built = datetime.min.replace(tzinfo=UTC)
+
+    def fetch(self, api: DashboardApi) -> list[JsonDict]:
+        """The requests of the current scope (plain HTTP: safe on a worker thread)."""
+        if self.scope == "my queue":
+            return api.queue()
+        return _all_pages(api, None if self.scope == "all" else self.scope)
 
     def refresh(self, force: bool = False) -> None:
         """Fetch again; the table is rebuilt only when something changed (or ages went stale)."""
-        scope = self.scope
+        self.apply(self.session.attempt(self.fetch), force)
 
-        def load(api: DashboardApi) -> list[JsonDict]:
-            if scope == "my queue":
-                return api.queue()
-            return _all_pages(api, None if scope == "all" else scope)
-
-        found = self.session.attempt(load)
+    def apply(self, found: list[JsonDict] | None, force: bool = False) -> None:
         if found is None:
             return
         if found != self.requests:
@@ -123,20 +123,20 @@ class QueueState(param.Parameterized):
     def selected_request(self) -> JsonDict | None:
         return next((r for r in self.requests if r.get("id") == self.selected), None)
 
+    def agent_detail(self, agent_id: str) -> JsonDict:
+        """``GET /agents/{id}/``, fetched once per session ({} when it cannot be read)."""
+        if agent_id not in self._agents and self.session.api is not None:
+            try:
+                self._agents[agent_id] = self.session.api.get_agent(agent_id)
+            except DashboardError:
+                self._agents[agent_id] = {}
+        return self._agents.get(agent_id, {})
+
     def is_live(self, request: JsonDict) -> bool:
         """Live when the details say so or the agent has a live-promoted config."""
         if (request.get("details") or {}).get("mode") == "live":
             return True
-        agent_id = str(request.get("agent_id", ""))
-        if agent_id not in self._checked and self.session.api is not None:
-            try:
-                agent = self.session.api.get_agent(agent_id)
-            except DashboardError:
-                agent = {}
-            self._checked.add(agent_id)
-            if agent.get("live_version") is not None:
-                self.live_agents.add(agent_id)
-        return agent_id in self.live_agents
+        return self.agent_detail(str(request.get("agent_id", ""))).get("live_version") is not None
 
     def approve(self) -> None:
         self._decide("approve")
@@ -183,6 +183,7 @@ class QueueView(Viewer):
             disabled=True,
             pagination="local",
             page_size=25,
+            layout="fit_columns",
             sizing_mode="stretch_width",
             hidden_columns=["id"],
             selectable=1,

@@ -27,6 +27,7 @@ QUEUE_COLUMNS = (
     "state",
 )
 TOKEN_WARNING = timedelta(hours=2)
+DEFAULT_DRIFT_LIMIT = Decimal("2")  # the desk's default stale_approval_drift_pct
 
 
 def rupees(paise: int | None) -> str:
@@ -93,16 +94,35 @@ def matches(row: dict[str, Any], *, agent: str, kind: str, text: str) -> bool:
     return not needle or any(needle in str(row[c]).lower() for c in ("instrument", "agent", "id"))
 
 
-def drift(ltp_at_creation: Any, ltp_now: Any) -> str:
-    """``"+1.25%"`` from two decimal strings, or ``"-"`` when either is missing."""
+def drift_pct(ltp_at_creation: Any, ltp_now: Any) -> Decimal | None:
+    """Signed % move from the price at creation to now, or None when either is missing."""
+    if ltp_at_creation is None or ltp_now is None:
+        return None
     try:
         then, now = Decimal(str(ltp_at_creation)), Decimal(str(ltp_now))
     except (InvalidOperation, ValueError):
-        return "-"
-    if then == 0 or ltp_at_creation is None or ltp_now is None:
-        return "-"
-    pct = ((now - then) / then * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{pct:+}%"
+        return None
+    if not then.is_finite() or not now.is_finite() or then <= 0:
+        return None
+    return ((now - then) / then * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def drift(ltp_at_creation: Any, ltp_now: Any) -> str:
+    """``"+1.25%"`` from two decimal strings, or ``"-"`` when either is missing."""
+    pct = drift_pct(ltp_at_creation, ltp_now)
+    return "-" if pct is None else f"{pct:+}%"
+
+
+def stale_drift_limit(agent: dict[str, Any] | None) -> Decimal:
+    """The agent's ``stale_approval_drift_pct`` (active config's risk limits), default 2%."""
+    versions = (agent or {}).get("versions") or []
+    active = (agent or {}).get("active_version")
+    config = next((v.get("config") or {} for v in versions if v.get("version") == active), {})
+    value = (config.get("risk_limits") or {}).get("stale_approval_drift_pct")
+    try:
+        return Decimal(str(value)) if value is not None else DEFAULT_DRIFT_LIMIT
+    except (InvalidOperation, ValueError):
+        return DEFAULT_DRIFT_LIMIT
 
 
 def config_diff(

@@ -68,7 +68,9 @@ class RunsState(param.Parameterized):
         names = {"": ""} | {str(a.get("name")): str(a.get("id")) for a in agents}
         self.param.agent.objects = names
         if not self.agent or self.agent not in names.values():
-            self.agent = next(iter(list(names.values())[1:]), "")
+            # chosen quietly: the history is fetched when the Runs tab is first shown
+            with param.parameterized.discard_events(self):
+                self.agent = next(iter(list(names.values())[1:]), "")
 
     def filters(self) -> dict[str, str]:
         chosen = {

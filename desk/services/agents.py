@@ -35,7 +35,7 @@ from desk.services.notices import emit_request_notice
 from desk.services.ports.context import Context
 from desk.services.ports.model_catalog import ModelCatalog
 from desk.services.ports.store import UnitOfWork
-from desk.services.transactions import atomically
+from desk.services.transactions import Once, atomically, once
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +98,9 @@ def create_agent(
     owner: str | None = None,
     approvers: Sequence[str] = (),
     escalation_approvers: Sequence[str] = (),
+    idempotency_key: str | None = None,
 ) -> AgentDetail:
-    """A new agent with its first config version (a draft)."""
+    """A new agent with its first config version (a draft). A replayed key returns it."""
 
     def work(uow: UnitOfWork) -> AgentDetail:
         owner_ids = _people(uow, [owner or actor.user_id or ""], "owner_id")
@@ -127,7 +128,11 @@ def create_agent(
         )  # fmt: skip
         return AgentDetail(agent, (version,), config_warnings(parsed))
 
-    return atomically(ctx, work)
+    request = {
+        "name": name, "config": dict(config), "owner": owner, "approvers": list(approvers),
+        "escalation_approvers": list(escalation_approvers),
+    }  # fmt: skip
+    return once(ctx, actor, idempotency_key, _CREATE, request=request, work=work).value
 
 
 def list_agents(ctx: Context, actor: Actor) -> list[Agent]:
@@ -142,17 +147,33 @@ def list_agents(ctx: Context, actor: Actor) -> list[Agent]:
 
 def get_agent(ctx: Context, actor: Actor, agent_id: str) -> AgentDetail:
     with ctx.uow(write=False) as uow:
-        agent = visible_agent(uow, actor, agent_id)
-        versions = tuple(uow.agents.versions(agent.id))
+        return _detail(uow, visible_agent(uow, actor, agent_id))
+
+
+def _detail(uow: UnitOfWork, agent: Agent) -> AgentDetail:
+    versions = tuple(uow.agents.versions(agent.id))
     current = active_version(versions) or (versions[-1] if versions else None)
     warnings = config_warnings(current.config) if current else ()
     return AgentDetail(agent, versions, warnings)
 
 
+_CREATE: Once[AgentDetail] = Once(
+    "agent.create",
+    record=lambda detail: {"agent_id": detail.agent.id},
+    replay=lambda uow, stored, _request: _detail(uow, load_agent(uow, stored["agent_id"])),
+)
+
+
 def add_config_version(
-    ctx: Context, actor: Actor, agent_id: str, config: Mapping[str, Any]
+    ctx: Context,
+    actor: Actor,
+    agent_id: str,
+    config: Mapping[str, Any],
+    *,
+    idempotency_key: str | None = None,
 ) -> ConfigVersion:
-    """A new draft version (versions are immutable; every change is a new one)."""
+    """A new draft version (versions are immutable; every change is a new one). A replayed
+    ``idempotency_key`` returns the version it created."""
 
     def work(uow: UnitOfWork) -> ConfigVersion:
         agent = visible_agent(uow, actor, agent_id)
@@ -167,7 +188,18 @@ def add_config_version(
         )  # fmt: skip
         return version
 
-    return atomically(ctx, work)
+    request = {"agent_id": agent_id, "config": dict(config)}
+    return once(ctx, actor, idempotency_key, _ADD_VERSION, request=request, work=work).value
+
+
+def _replay_version(uow: UnitOfWork, stored: dict[str, Any], request: Any) -> ConfigVersion:
+    versions = uow.agents.versions(request["agent_id"])
+    return next(v for v in versions if v.version == stored["version"])
+
+
+_ADD_VERSION: Once[ConfigVersion] = Once(
+    "agent.add_version", record=lambda v: {"version": v.version}, replay=_replay_version
+)
 
 
 def request_promotion(

@@ -7,8 +7,8 @@ transition (the loser retries and finds the request decided), on DuckDB and on P
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -35,7 +35,7 @@ from desk.services.agents import apply_approved_promotion, load_agent
 from desk.services.notices import emit_request_notice
 from desk.services.ports.context import Context
 from desk.services.ports.store import UnitOfWork
-from desk.services.transactions import atomically, check_key, remember, replayed
+from desk.services.transactions import Once, atomically, once
 
 MAX_PAGE_SIZE = 100
 MIN_PREFIX = 6
@@ -47,6 +47,8 @@ class RequestDetail:
     decisions: tuple[Decision, ...]
     details: dict[str, Any]
     agent_name: str
+    #: user id → username of the people who decided (filled for one request in full)
+    usernames: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def approvals(self) -> int:
@@ -62,6 +64,16 @@ class DecideResult:
     request: ApprovalRequest
     outcome: DecisionOutcome
     replayed: bool = False
+
+
+# Idempotent decisions: the first outcome is stored; a replay reports it with the request now.
+_DECIDE: Once[DecideResult] = Once(
+    "approval.decide",
+    record=lambda result: {"outcome": result.outcome.value},
+    replay=lambda uow, stored, request: DecideResult(
+        _load(uow, request["request_id"]), DecisionOutcome(stored["outcome"])
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +125,20 @@ def resolve_ref(ctx: Context, actor: Actor, ref: str) -> str:
 def get_request(ctx: Context, actor: Actor, request_id: str) -> RequestDetail:
     with ctx.uow(write=False) as uow:
         request = _visible(uow, actor, request_id)
+        decisions = tuple(uow.approvals.decisions(request.id))
         return RequestDetail(
             request,
-            tuple(uow.approvals.decisions(request.id)),
+            decisions,
             uow.approvals.details(request.id),
             load_agent(uow, request.agent_id).name,
+            _usernames(uow, {d.approver_id for d in decisions}),
         )
+
+
+def _usernames(uow: UnitOfWork, user_ids: set[str]) -> dict[str, str]:
+    """Who the deciders are (a request has a handful of decisions at most)."""
+    found = {uid: uow.users.get(uid) for uid in sorted(user_ids)}
+    return {uid: user.username for uid, user in found.items() if user is not None}
 
 
 def _details(uow: UnitOfWork, requests: Sequence[ApprovalRequest]) -> list[RequestDetail]:
@@ -213,13 +233,9 @@ def decide(
     text = (reason or "").strip() or None
     if verdict is Verdict.REJECT and text is None:
         raise ValidationError("a rejection needs a reason", fields={"reason": "required"})
-    key = check_key(idempotency_key)
     request_fp = {"request_id": request_id, "decision": verdict.value, "reason": text}
 
     def work(uow: UnitOfWork) -> DecideResult:
-        earlier = replayed(uow, actor, key, "approval.decide", request_fp)
-        if earlier is not None:
-            return DecideResult(_load(uow, request_id), DecisionOutcome(earlier["outcome"]), True)
         request = _visible(uow, actor, request_id)
         now = ctx.clock.now()
         new = Decision(request.id, actor.user_id or "", verdict, text, actor.channel, now)
@@ -241,13 +257,10 @@ def decide(
             ):
                 apply_approved_promotion(ctx, uow, updated)
             emit_request_notice(ctx, uow, rules.notice(updated, NoticeTopic.DECIDED))
-        remember(
-            ctx, uow, actor, key, operation="approval.decide", request=request_fp,
-            result={"outcome": outcome.value},
-        )  # fmt: skip
         return DecideResult(updated, outcome)
 
-    return atomically(ctx, work)
+    done = once(ctx, actor, idempotency_key, _DECIDE, request=request_fp, work=work)
+    return replace(done.value, replayed=True) if done.replayed else done.value
 
 
 def open_trade_request(
@@ -367,22 +380,24 @@ def trade_requests_in(ctx: Context, state: RequestState, *, limit: int = 200) ->
 
 def start_execution(ctx: Context, request_id: str) -> ApprovalRequest:
     """The single hand-off: approved trade → executing (kill switches re-checked here)."""
+    return atomically(ctx, lambda uow: start_execution_in(ctx, uow, request_id))
 
-    def work(uow: UnitOfWork) -> ApprovalRequest:
-        request = _load(uow, request_id)
-        agent = load_agent(uow, request.agent_id)
-        now = ctx.clock.now()
-        moving = rules.start_execution(
-            request, agent, global_kill_switch=uow.agents.global_kill_switch().on, now=now
-        )
-        _save(uow, moving, request.version, now)
-        audit.record(
-            ctx, uow, Actor.system(label="executor"), "approval.execution_started",
-            subject_type="approval_request", subject_id=request.id, payload={},
-        )  # fmt: skip
-        return moving
 
-    return atomically(ctx, work)
+def start_execution_in(ctx: Context, uow: UnitOfWork, request_id: str) -> ApprovalRequest:
+    """:func:`start_execution` inside the caller's unit of work (the executor stores the
+    execution intent in the same transaction)."""
+    request = _load(uow, request_id)
+    agent = load_agent(uow, request.agent_id)
+    now = ctx.clock.now()
+    moving = rules.start_execution(
+        request, agent, global_kill_switch=uow.agents.global_kill_switch().on, now=now
+    )
+    _save(uow, moving, request.version, now)
+    audit.record(
+        ctx, uow, Actor.system(label="executor"), "approval.execution_started",
+        subject_type="approval_request", subject_id=request.id, payload={},
+    )  # fmt: skip
+    return moving
 
 
 def finish_execution(

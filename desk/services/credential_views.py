@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from desk.domain.credentials import BrokerCredentialRecord, LlmCredentialRecord, token_status
+from desk.domain.errors import NotFoundError
 from desk.domain.secret import Secret, mask
+from desk.services.transactions import Once
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,4 +84,31 @@ def llm_view(r: LlmCredentialRecord) -> LlmCredentialView:
         is_active=r.is_active,
         created_at=r.created_at,
         updated_at=r.updated_at,
+    )
+
+
+# --- idempotent creation: a replayed Idempotency-Key returns the credential it stored,
+# masked, as it is now ---------------------------------------------------------------------
+
+
+def _stored(record: R | None) -> R:
+    if record is None:
+        raise NotFoundError("the credential this Idempotency-Key created is gone")
+    return record
+
+
+LLM_CREATION: Once[LlmCredentialView] = Once(
+    "llm_credential.create",
+    record=lambda view: {"id": view.id},
+    replay=lambda uow, stored, _: llm_view(_stored(uow.credentials.get_llm(stored["id"]))),
+)
+
+
+def broker_creation(now: datetime) -> Once[BrokerCredentialView]:
+    return Once(
+        "broker_credential.create",
+        record=lambda view: {"id": view.id},
+        replay=lambda uow, stored, _: broker_view(
+            _stored(uow.credentials.get_broker(stored["id"])), now
+        ),
     )

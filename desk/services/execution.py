@@ -3,8 +3,10 @@
 The rules, in order:
 
 1. Persist the execution intent (unique per request) *before* anything is sent.
-2. Before any placement, look the intent's tag up in the broker's order book; an order that
-   carries it is adopted, never placed again.
+2. Before any placement of an intent that may have reached the broker (one this call did
+   not create: a replay, a crash, a timeout, a retry), look its tag up in the broker's order
+   book; an order that carries it is adopted, never placed again. An intent this very call
+   created was never sent, so its first placement needs no order-book read.
 3. Placing needs the claim: a conditional ``intent_saved|unknown_outcome → placing`` update,
    so concurrent executors (threads, replicas) place at most once.
 4. Errors: ``retry_safe`` ones (nothing reached the broker) are retried with a bounded
@@ -121,15 +123,32 @@ class ExecutionConflictError(ConflictError):
 
 def execute_approved(ex: Executor, request_id: str, order: OrderIntent) -> ExecutionResult:
     """Place the order of an approved request exactly once (``order.tag`` is replaced by the
-    tag derived from the request). Safe to call again, concurrently or after a crash."""
-    fresh = new_intent(ex.ids.new_id(), request_id, order, ex.clock.now())
-    intent = ex.repo.save_intent(fresh)
+    tag derived from the request). Safe to call again, concurrently or after a crash.
+
+    The call that creates the intent claims and places it without reading the order book
+    (nothing was sent yet); any other call finds the stored intent and reconciles first."""
+    fresh = fresh_intent(ex, request_id, order)
+    return execute_saved(ex, fresh, ex.repo.save_intent(fresh))
+
+
+def fresh_intent(ex: Executor, request_id: str, order: OrderIntent) -> ExecutionIntent:
+    """A new intent for the request (``order.tag`` replaced by the request's tag)."""
+    return new_intent(ex.ids.new_id(), request_id, order, ex.clock.now())
+
+
+def execute_saved(ex: Executor, fresh: ExecutionIntent, intent: ExecutionIntent) -> ExecutionResult:
+    """Go on once ``save_intent(fresh)`` returned ``intent`` — here, or in the caller's own
+    transaction (the trade hand-off stores its intent atomically with ``executing``; the
+    executor's repository must then be on the same store)."""
+    request_id = fresh.request_id
     if intent.order != fresh.order:
         raise ExecutionConflictError(
             f"request {request_id} is already being executed with a different order",
             fields={"order": "differs from the order of the first execution"},
         )
     ex.reached(ExecutionStep.INTENT_SAVED, intent)
+    if intent.id == fresh.id and intent.state is S.INTENT_SAVED:
+        return _place(ex, intent)  # created by this call: it cannot be at the broker
     return _drive(ex, intent, ex.policy.takeover_after, place=True)
 
 
@@ -232,6 +251,12 @@ def _place(ex: Executor, intent: ExecutionIntent) -> ExecutionResult:
     claimed = _claim(ex, intent)
     if claimed is None:
         return _current(ex, intent, ExecutionAction.IN_PROGRESS)
+    return _place_claimed(ex, claimed)
+
+
+def _place_claimed(ex: Executor, claimed: ExecutionIntent) -> ExecutionResult:
+    """Call the broker under the claim; retry-safe errors are retried (after reading the
+    order book), unknown outcomes reconciled, definitive refusals recorded."""
     tries = 0
     while True:
         ex.reached(ExecutionStep.CLAIMED, claimed)

@@ -31,13 +31,20 @@ log = structlog.get_logger(__name__)
 S = ExecutionState
 
 
-def track_order(ex: Executor, request_id: str, *, max_polls: int | None = None) -> ExecutionResult:
+def track_order(
+    ex: Executor,
+    request_id: str,
+    *,
+    max_polls: int | None = None,
+    known: ExecutionIntent | None = None,
+) -> ExecutionResult:
     """Poll ``order_history`` until the request's order is final (or polls run out).
 
     An intent without an order id is reconciled by tag first. Read errors that are safe to
-    retry count as a poll; others propagate.
+    retry count as a poll; others propagate. ``known``: the intent as the caller just stored
+    it (the first poll skips reading it again; every write stays conditional).
     """
-    intent = get_intent(ex, request_id)
+    intent = known if known is not None else get_intent(ex, request_id)
     polls = ex.policy.max_polls if max_polls is None else max_polls
     result = ExecutionResult(intent, ExecutionAction.EXISTING)
     for poll in range(max(polls, 1)):
@@ -46,15 +53,15 @@ def track_order(ex: Executor, request_id: str, *, max_polls: int | None = None) 
         if poll:
             ex.sleep(ex.policy.poll_interval_seconds)
         try:
-            result = _poll_once(ex, result.intent)
+            result = _poll_once(ex, result.intent, fresh=known is not None and not poll)
         except BrokerError as err:
             if not err.retry_safe:
                 raise
     return result
 
 
-def _poll_once(ex: Executor, intent: ExecutionIntent) -> ExecutionResult:
-    latest = ex.repo.get(intent.id) or intent
+def _poll_once(ex: Executor, intent: ExecutionIntent, *, fresh: bool = False) -> ExecutionResult:
+    latest = intent if fresh else ex.repo.get(intent.id) or intent
     if latest.order_id is None:
         if latest.state is S.PLACING:  # the placing executor will record the id
             return ExecutionResult(latest, ExecutionAction.IN_PROGRESS)

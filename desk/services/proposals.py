@@ -39,7 +39,7 @@ from desk.services.ports.context import Context
 from desk.services.ports.events import DomainEvent
 from desk.services.ports.market_view import MarketView
 from desk.services.ports.store import UnitOfWork
-from desk.services.transactions import atomically
+from desk.services.transactions import Once, atomically, once
 
 MAX_PAGE_SIZE = 100
 INSTRUMENTS_LOADED = "instruments.loaded"
@@ -80,21 +80,21 @@ def _today_start(now: datetime) -> datetime:
 def risk_context(
     uow: UnitOfWork, market: MarketView, agent_id: str, proposal: TradeProposal, now: datetime
 ) -> tuple[RiskContext, Instrument | None]:
+    pending = market.start_snapshot(proposal)  # LTP, position, P&L, margins: one round trip
     instrument = uow.instruments.get(proposal.exchange, proposal.tradingsymbol)
-    ltp = market.ltp([proposal.instrument_key]).get(proposal.instrument_key)
     count, notional = uow.proposals.submitted_since(agent_id, _today_start(now))
     known = () if instrument else tuple(uow.instruments.symbols(proposal.exchange))
+    snap = pending()  # the database reads above overlapped the broker's
     context = RiskContext(
         now=now,
         instrument=instrument,
-        ltp=ltp,
+        ltp=snap.ltp,
         orders_today=count,
         notional_today_paise=notional,
-        position_quantity=market.position_quantity(
-            proposal.exchange, proposal.tradingsymbol, proposal.product.value
-        ),
-        realized_pnl_today_paise=market.realized_pnl_today_paise(),
-        available_margin_paise=market.available_margin_paise(),
+        position_quantity=snap.position_quantity,
+        realized_pnl_today_paise=snap.realized_pnl_today_paise,
+        available_margin_paise=snap.available_margin_paise,
+        required_margin_paise=snap.required_margin_paise,
         known_symbols=known,
     )
     return context, instrument
@@ -126,8 +126,10 @@ def submit_proposal(
     run_id: str | None = None,
     proposer_id: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
 ) -> ProposalOutcome:
-    """Parse (422 on malformed input), check risk, store, and open a request when it passes."""
+    """Parse (422 on malformed input), check risk, store, and open a request when it passes.
+    A replayed ``idempotency_key`` returns the proposal it stored (checks are not re-run)."""
     proposal = parse_proposal(data)
 
     def work(uow: UnitOfWork) -> ProposalOutcome:
@@ -180,7 +182,22 @@ def submit_proposal(
         )  # fmt: skip
         return ProposalOutcome(record, request_id, report)
 
-    return atomically(ctx, work)
+    request = {"agent_id": agent_id, "data": dict(data), "run_id": run_id,
+               "proposer_id": proposer_id, "extra": dict(extra or {})}  # fmt: skip
+    return once(ctx, actor, idempotency_key, _SUBMIT, request=request, work=work).value
+
+
+def _replay_submit(uow: UnitOfWork, stored: dict[str, Any], _request: Any) -> ProposalOutcome:
+    record = uow.proposals.get(stored["proposal_id"])
+    if record is None:
+        raise NotFoundError(f"no proposal {stored['proposal_id']!r}")
+    checks = tuple(CheckResult(c["name"], c["passed"], c["message"]) for c in record.risk)
+    return ProposalOutcome(record, record.request_id, RiskReport(checks))
+
+
+_SUBMIT: Once[ProposalOutcome] = Once(
+    "proposal.submit", record=lambda o: {"proposal_id": o.proposal.id}, replay=_replay_submit
+)
 
 
 def _trading_gate(uow: UnitOfWork, agent: Any) -> CheckResult | None:

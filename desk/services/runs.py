@@ -5,48 +5,33 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from desk.domain import runs as rules
 from desk.domain.agents import active_version
-from desk.domain.clock import IST
 from desk.domain.errors import ConcurrencyError, ConflictError, NotFoundError, ValidationError
 from desk.domain.permissions import Action, require
 from desk.domain.research import Budget, ResearchRequest, ResearchResult, StopReason
 from desk.domain.runs import AnalysisRun, RunEvent, RunMode, RunStatus
 from desk.domain.users import Actor
-from desk.services import audit
+from desk.services import audit, run_history
 from desk.services.agents import visible_agent
 from desk.services.ports.context import Context
 from desk.services.ports.events import DomainEvent
 from desk.services.ports.research_engine import EventSink, ResearchEngine, RunSetup
 from desk.services.ports.store import UnitOfWork
 from desk.services.research_loop import PollingCancel, run_research
-from desk.services.transactions import atomically
+from desk.services.transactions import Done, Once, atomically, once
 
 MAX_QUERY = 4_000
-MAX_PAGE_SIZE = 100
-ORDERINGS = (
-    "-created_at",
-    "created_at",
-    "-started_at",
-    "started_at",
-    "-completed_at",
-    "completed_at",
-)
 RUN_EVENT_TOPIC = "run.event"
+# Run history lives in run_history; these names stay importable from here.
+RunPage = run_history.RunPage
+list_runs = run_history.list_runs
 ProposalSink = Callable[[AnalysisRun, list[dict[str, Any]]], list[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class RunPage:
-    items: list[AnalysisRun]
-    count: int
-    page: int
-    page_size: int
 
 
 def _load(uow: UnitOfWork, actor: Actor, agent_id: str, run_id: str) -> AnalysisRun:
@@ -72,6 +57,28 @@ def start_run(
 
     With ``replay`` the recorded transcript supplies query and model and no network is used.
     """
+    return start_run_once(
+        ctx, engine, actor, agent_id, query=query, replay=replay, model=model,
+        config_version=config_version,
+    ).value  # fmt: skip
+
+
+def start_run_once(
+    ctx: Context,
+    engine: ResearchEngine,
+    actor: Actor,
+    agent_id: str,
+    *,
+    query: str | None = None,
+    replay: str | None = None,
+    model: str | None = None,
+    config_version: int | None = None,
+    idempotency_key: str | None = None,
+    async_mode: bool | None = None,
+) -> Done[AnalysisRun]:
+    """:func:`start_run` with an ``Idempotency-Key``: a replay returns the run it started
+    (as it is now, ``replayed`` set) and starts nothing; the caller then must not submit it
+    again. ``async_mode`` only takes part in the request's fingerprint."""
     text = (query or "").strip()
     if replay is None and not text:
         raise ValidationError("a run needs a query (or a replay)", fields={"query": "required"})
@@ -114,7 +121,23 @@ def start_run(
         )  # fmt: skip
         return run
 
-    return atomically(ctx, work)
+    request = {
+        "agent_id": agent_id, "query": text, "replay": replay, "model": model,
+        "config_version": config_version, "async_mode": async_mode,
+    }  # fmt: skip
+    return once(ctx, actor, idempotency_key, _START, request=request, work=work)
+
+
+def _replay_start(uow: UnitOfWork, stored: dict[str, Any], _request: Any) -> AnalysisRun:
+    run = uow.runs.get(stored["run_id"])
+    if run is None:
+        raise NotFoundError(f"no run {stored['run_id']!r}")
+    return run
+
+
+_START: Once[AnalysisRun] = Once(
+    "run.start", record=lambda run: {"run_id": run.id}, replay=_replay_start
+)
 
 
 def _append(ctx: Context, run_id: str, kind: str, payload: dict[str, Any]) -> RunEvent:
@@ -306,45 +329,6 @@ def list_events(
         return uow.runs.events(run_id, after=after, limit=limit)
 
 
-def list_runs(
-    ctx: Context,
-    actor: Actor,
-    agent_id: str,
-    *,
-    status: str | None = None,
-    q: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    order_by: str = "-created_at",
-    page: int = 1,
-    page_size: int = 20,
-) -> RunPage:
-    """Run history with the API's filters; dates are inclusive IST calendar days."""
-    statuses = _statuses(status)
-    if order_by not in ORDERINGS:
-        raise ValidationError(
-            f"order_by must be one of {', '.join(ORDERINGS)}", fields={"order_by": "unknown"}
-        )
-    if page < 1:
-        raise ValidationError("page must be ≥ 1", fields={"page": "out of range"})
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationError(
-            f"page_size must be 1-{MAX_PAGE_SIZE}", fields={"page_size": "out of range"}
-        )
-    start = _ist_day(date_from, "date_from")
-    end = _ist_day(date_to, "date_to")
-    if start and end and end < start:
-        raise ValidationError("date_to is before date_from", fields={"date_to": "before date_from"})
-    with ctx.uow(write=False) as uow:
-        visible_agent(uow, actor, agent_id)
-        items, count = uow.runs.search(
-            agent_id=agent_id, statuses=statuses, text=(q or "").strip() or None,
-            created_from=start, created_before=end + timedelta(days=1) if end else None,
-            order_by=order_by, limit=page_size, offset=(page - 1) * page_size,
-        )  # fmt: skip
-    return RunPage(items, count, page, page_size)
-
-
 def recover_interrupted(ctx: Context) -> list[str]:
     """On start-up: runs left pending or running by a previous process are marked failed."""
     with ctx.uow(write=False) as uow:
@@ -367,23 +351,3 @@ def _fail_interrupted(run: AnalysisRun, *, now: datetime) -> AnalysisRun:
     return rules.finish(
         run, RunStatus.FAILED, now, error="interrupted: the service restarted during this run"
     )
-
-
-def _statuses(status: str | None) -> tuple[RunStatus, ...]:
-    if not status:
-        return ()
-    try:
-        return tuple(RunStatus(s.strip()) for s in status.split(",") if s.strip())
-    except ValueError:
-        allowed = "|".join(s.value for s in RunStatus)
-        raise ValidationError(f"status must be {allowed}", fields={"status": "unknown"}) from None
-
-
-def _ist_day(value: str | None, field: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{field} must be YYYY-MM-DD", fields={field: "not a date"}) from None
-    return datetime.combine(day, time(0), tzinfo=IST)

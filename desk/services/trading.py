@@ -1,15 +1,18 @@
 """From an approved trade request to one order and a final state.
 
-``execute_request`` re-runs every risk check and the stale-approval guard at execution time,
-hands the request to execution exactly once (``approved → executing`` is a conditional
-update), places the order through the exactly-once executor (idempotency tag, reconcile
-before any retry), and records ``executed`` or ``failed`` when the broker says so. A request
-whose price moved too far goes back for re-approval as a new request.
+``execute_request`` re-runs every risk check and the stale-approval guard at execution time
+(one read of the store, overlapping one concurrent round of broker reads), hands the request
+to execution exactly once (``approved → executing`` is a conditional update, committed with
+the execution intent), places the order through the exactly-once executor (idempotency tag,
+reconcile before any retry of an intent that may have reached the broker), and records
+``executed`` or ``failed`` when the broker says so. A request whose price moved too far goes
+back for re-approval as a new request.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -18,6 +21,7 @@ from desk.domain.agents import active_version
 from desk.domain.approval_model import ApprovalRequest, RequestKind, RequestState
 from desk.domain.broker import OrderIntent
 from desk.domain.errors import ConflictError, DeskError, NotFoundError
+from desk.domain.execution import ExecutionIntent
 from desk.domain.orders import TradeProposal, parse_proposal
 from desk.domain.proposals import ProposalRecord
 from desk.domain.risk.engine import run_checks, stale_approval
@@ -25,7 +29,13 @@ from desk.domain.risk.model import RiskLimits, RiskReport
 from desk.domain.users import Actor
 from desk.services import approvals, audit
 from desk.services.approvals import open_trade_request
-from desk.services.execution import ExecutionResult, Executor, execute_approved
+from desk.services.execution import (
+    ExecutionResult,
+    Executor,
+    execute_approved,
+    execute_saved,
+    fresh_intent,
+)
 from desk.services.order_tracking import track_order
 from desk.services.ports.context import Context
 from desk.services.ports.market_view import MarketView
@@ -84,25 +94,23 @@ def _parsed(record: ProposalRecord) -> TradeProposal:
     return parse_proposal({k: v for k, v in record.proposal.items() if k != "evidence_detail"})
 
 
-def recheck(
-    ctx: Context, market: MarketView, request_id: str
-) -> tuple[RiskReport, ProposalRecord, ApprovalRequest]:
+def _recheck(
+    ctx: Context,
+    uow: UnitOfWork,
+    market: MarketView,
+    request: ApprovalRequest,
+    record: ProposalRecord,
+) -> RiskReport:
     """Every pre-trade check again, now, plus the stale-approval guard."""
-    with ctx.uow(write=False) as uow:
-        request, record = _load(uow, request_id)
-        proposal = _parsed(record)
-        version = active_version(uow.agents.versions(request.agent_id))
-        limits = RiskLimits().with_overrides(version.config.risk_limits if version else {})
-        context, _ = risk_context(uow, market, request.agent_id, proposal, ctx.clock.now())
+    proposal = _parsed(record)
+    version = active_version(uow.agents.versions(request.agent_id))
+    limits = RiskLimits().with_overrides(version.config.risk_limits if version else {})
+    context, _ = risk_context(uow, market, request.agent_id, proposal, ctx.clock.now())
     # This proposal is already among the day's submitted ones; do not count it twice.
-    context = type(context)(
-        **{
-            **{f: getattr(context, f) for f in context.__dataclass_fields__},
-            "orders_today": max(0, context.orders_today - 1),
-            "notional_today_paise": max(
-                0, context.notional_today_paise - (record.value_paise or 0)
-            ),
-        }
+    context = replace(
+        context,
+        orders_today=max(0, context.orders_today - 1),
+        notional_today_paise=max(0, context.notional_today_paise - (record.value_paise or 0)),
     )
     report = run_checks(proposal, limits, context)
     if record.ltp_at_creation is not None and context.ltp is not None:
@@ -110,42 +118,64 @@ def recheck(
             record.ltp_at_creation, context.ltp, Decimal(limits.stale_approval_drift_pct)
         )
         report = RiskReport((*report.results, guard))
-    return report, record, request
+    return report
 
 
 def execute_request(
     ctx: Context, executor: Executor, market: MarketView, request_id: str
 ) -> TradeResult:
     """Safe to call again (after a crash, from two workers): one order per request, ever."""
-    with ctx.uow(write=False) as uow:
+    with ctx.uow(write=False) as uow:  # one read for the request and its re-check
         request, record = _load(uow, request_id)
+        report = None
+        if request.state is RequestState.APPROVED:
+            report = _recheck(ctx, uow, market, request, record)
     if request.state is RequestState.EXECUTING:
         return _place(ctx, executor, request_id, _parsed(record))
-    if request.state is not RequestState.APPROVED:
+    if report is None:
         raise ConflictError(
             f"request {request_id} is {request.state.value}; only approved trades execute",
             fields={"state": request.state.value},
         )
-    report, record, request = recheck(ctx, market, request_id)
     stale = next((c for c in report.failures if c.name == "stale_approval"), None)
     if stale is not None:
         return _reapprove(ctx, request, record, stale.message)
-    try:
-        approvals.start_execution(ctx, request_id)
-    except DeskError as exc:  # kill switch, pause, or another worker won the hand-off
-        return TradeResult(request_id, TradeOutcome.REFUSED, exc.message)
     if not report.passed:
+        try:
+            approvals.start_execution(ctx, request_id)
+        except DeskError as exc:  # kill switch, pause, or another worker won the hand-off
+            return TradeResult(request_id, TradeOutcome.REFUSED, exc.message)
         reason = "risk re-check failed: " + report.summary()
         approvals.finish_execution(ctx, request_id, succeeded=False, reason=reason[:500])
         return TradeResult(request_id, TradeOutcome.FAILED, reason)
-    return _place(ctx, executor, request_id, _parsed(record))
+    fresh = fresh_intent(executor, request_id, order_for(_parsed(record)))
+
+    def hand_off(uow: UnitOfWork) -> ExecutionIntent:
+        # approved → executing and the execution intent: one transaction, before any order
+        approvals.start_execution_in(ctx, uow, request_id)
+        return uow.executions.save_intent(fresh)
+
+    try:
+        saved = atomically(ctx, hand_off)
+    except DeskError as exc:  # kill switch, pause, or another worker won the hand-off
+        return TradeResult(request_id, TradeOutcome.REFUSED, exc.message)
+    return _execute(ctx, executor, request_id, lambda: execute_saved(executor, fresh, saved))
 
 
 def _place(
     ctx: Context, executor: Executor, request_id: str, proposal: TradeProposal
 ) -> TradeResult:
+    order = order_for(proposal)
+    return _execute(
+        ctx, executor, request_id, lambda: execute_approved(executor, request_id, order)
+    )
+
+
+def _execute(
+    ctx: Context, executor: Executor, request_id: str, execute: Callable[[], ExecutionResult]
+) -> TradeResult:
     try:
-        result = execute_approved(executor, request_id, order_for(proposal))
+        result = execute()
     except DeskError as exc:
         _audit(ctx, request_id, "execution.error", {"error": exc.message})
         raise
@@ -155,7 +185,7 @@ def _place(
          "state": result.intent.state.value},
     )  # fmt: skip
     if result.intent.outcome is None and result.intent.order_id is not None:
-        result = track_order(executor, request_id, max_polls=1)  # often final at once
+        result = track_order(executor, request_id, max_polls=1, known=result.intent)
     return _settle(ctx, request_id, result)
 
 

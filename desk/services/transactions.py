@@ -1,11 +1,13 @@
-"""Running a unit of work atomically, with retries when a concurrent writer wins."""
+"""Running a unit of work atomically, with retries when a concurrent writer wins, and
+idempotent commands (the ``Idempotency-Key``) on top of it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
@@ -67,34 +69,76 @@ def replayed(
     """
     if key is None:
         return None
-    found = uow.idempotency.get(actor.user_id or "system", key)
+    found = uow.idempotency.get(_scope(actor), key)
     if found is None:
         return None
     stored_operation, stored_fingerprint, result = found
     if stored_operation != operation or stored_fingerprint != fingerprint(request):
         raise ConflictError(
-            "this Idempotency-Key was already used for a different request",
+            "this Idempotency-Key was already used for a different request "
+            f"({stored_operation}); use a new key for a new request",
             fields={"Idempotency-Key": "reused"},
         )
     return result
 
 
-def remember(
+def _scope(actor: Actor) -> str:
+    return actor.user_id or "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Once(Generic[T]):
+    """How one kind of command is made idempotent.
+
+    ``record`` turns its result into what is stored under the key (ids, small values);
+    ``replay`` rebuilds the result from that (and the request) in a later unit of work.
+    """
+
+    operation: str
+    record: Callable[[T], Mapping[str, Any]]
+    replay: Callable[[UnitOfWork, dict[str, Any], Mapping[str, Any]], T]
+
+
+@dataclass(frozen=True, slots=True)
+class Done(Generic[T]):
+    value: T
+    replayed: bool
+
+
+def once(
     ctx: Context,
-    uow: UnitOfWork,
     actor: Actor,
     key: str | None,
+    command: Once[T],
     *,
-    operation: str,
     request: Mapping[str, Any],
-    result: Mapping[str, Any],
-) -> None:
-    if key is not None:
+    work: Callable[[UnitOfWork], T],
+) -> Done[T]:
+    """``atomically(work)``, made idempotent by the caller's ``Idempotency-Key``.
+
+    The key is stored (scoped to the actor) in the same transaction as the command's
+    effect, so the two commit together or not at all. The same key with the same request
+    (``request``: the command's inputs, fingerprinted) returns the first result, rebuilt
+    by ``command.replay``, without running ``work`` again; the same key with another
+    request is a 409. The key is inserted before ``work`` runs, so two concurrent first
+    uses meet on the key's primary key before either does anything: the loser rolls back
+    and, retried, replays the winner. Without a key this is ``atomically``.
+    """
+    checked = check_key(key)
+
+    def guarded(uow: UnitOfWork) -> Done[T]:
+        earlier = replayed(uow, actor, checked, command.operation, request)
+        if earlier is not None:
+            return Done(command.replay(uow, earlier, request), True)
+        if checked is None:
+            return Done(work(uow), False)
         uow.idempotency.put(
-            actor.user_id or "system",
-            key,
-            operation=operation,
-            fingerprint=fingerprint(request),
-            result=json.loads(canonical_json(dict(result))),
-            now=ctx.clock.now(),
-        )
+            _scope(actor), checked, operation=command.operation,
+            fingerprint=fingerprint(request), result={}, now=ctx.clock.now(),
+        )  # fmt: skip
+        value = work(uow)
+        stored = json.loads(canonical_json(dict(command.record(value))))
+        uow.idempotency.finish(_scope(actor), checked, stored)
+        return Done(value, False)
+
+    return atomically(ctx, guarded)

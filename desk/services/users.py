@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from desk.domain.errors import (
     AlreadyExistsError,
@@ -28,6 +29,7 @@ from desk.domain.users import (
 from desk.services import audit
 from desk.services.ports.context import Context
 from desk.services.ports.store import UnitOfWork
+from desk.services.transactions import Once, once
 
 LINK_CODE_TTL = timedelta(minutes=15)
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -63,7 +65,9 @@ def create_user(
     *,
     role: str = "member",
     display_name: str | None = None,
+    idempotency_key: str | None = None,
 ) -> User:
+    """A replayed ``idempotency_key`` returns the user it created."""
     require_admin(actor, "create users")
     name = validate_username(username)
     user = User(
@@ -75,7 +79,8 @@ def create_user(
         telegram_chat_id=None,
         created_at=ctx.clock.now(),
     )
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> User:
         if uow.users.get_by_username(name) is not None:
             raise AlreadyExistsError(f"user {name!r} already exists", fields={"username": "taken"})
         uow.users.add(user)
@@ -88,8 +93,19 @@ def create_user(
             subject_id=user.id,
             payload={"username": name, "role": user.role.value},
         )
-        uow.commit()
-    return user
+        return user
+
+    request = {"username": name, "role": user.role.value, "display_name": display_name}
+    return once(ctx, actor, idempotency_key, _CREATE_USER, request=request, work=work).value
+
+
+def _replay_user(uow: UnitOfWork, stored: dict[str, Any], _request: object) -> User:
+    return _find_user(uow, stored["user_id"])
+
+
+_CREATE_USER: Once[User] = Once(
+    "user.create", record=lambda user: {"user_id": user.id}, replay=_replay_user
+)
 
 
 def list_users(ctx: Context, actor: Actor) -> list[User]:
@@ -159,14 +175,18 @@ def create_token(
     *,
     name: str = "default",
     expires_days: int | None = None,
+    idempotency_key: str | None = None,
 ) -> IssuedToken:
+    """A new token; its plaintext is returned once. A replayed ``idempotency_key`` returns
+    the same token and plaintext (kept encrypted with the vault's keys for the replay)."""
     token_name = validate_token_name(name)
     if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
         raise ValidationError(
             f"expires_days must be 1-{MAX_TOKEN_DAYS}", fields={"expires_days": "out of range"}
         )
     now = ctx.clock.now()
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> IssuedToken:
         user = _find_user(uow, user_ref)
         if user.id != actor.user_id:
             require_admin(actor, "create tokens for other users")
@@ -193,8 +213,24 @@ def create_token(
             subject_id=token.id,
             payload={"user_id": user.id, "name": token_name, "expires_at": token.expires_at},
         )
-        uow.commit()
-    return IssuedToken(token, plaintext)
+        return IssuedToken(token, plaintext)
+
+    def replay(uow: UnitOfWork, stored: dict[str, Any], _request: object) -> IssuedToken:
+        token = uow.tokens.get(stored["token_id"])
+        if token is None:
+            raise NotFoundError("the token this Idempotency-Key created is gone")
+        return IssuedToken(token, ctx.cipher.decrypt(stored["secret"]))
+
+    command: Once[IssuedToken] = Once(
+        "token.create",
+        record=lambda issued: {
+            "token_id": issued.token.id,
+            "secret": ctx.cipher.encrypt(issued.plaintext),
+        },
+        replay=replay,
+    )
+    request = {"user": user_ref, "name": token_name, "expires_days": expires_days}
+    return once(ctx, actor, idempotency_key, command, request=request, work=work).value
 
 
 def list_tokens(ctx: Context, actor: Actor, user_ref: str | None = None) -> list[ApiToken]:
@@ -242,13 +278,13 @@ def authenticate(ctx: Context, presented: str) -> User:
     now = ctx.clock.now()
     digest = hash_secret(presented)
     with ctx.uow(write=False) as uow:
-        token = uow.tokens.find_by_hash(digest)
-        if token is None or not token.is_usable(now):
-            raise failure
-        user = uow.users.get(token.user_id)
-        if user is None or not user.is_active:
-            raise failure
-        stale = token.last_used_at is None or token.last_used_at < now - TOKEN_TOUCH_INTERVAL
+        found = uow.tokens.find_with_user(digest)
+    if found is None:
+        raise failure
+    token, user = found
+    if not token.is_usable(now) or not user.is_active:
+        raise failure
+    stale = token.last_used_at is None or token.last_used_at < now - TOKEN_TOUCH_INTERVAL
     if stale:
         with ctx.uow() as uow:
             uow.tokens.touch(token.id, now, older_than=now - TOKEN_TOUCH_INTERVAL)

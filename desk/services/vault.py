@@ -22,15 +22,18 @@ from desk.domain.secret import Secret, mask
 from desk.domain.users import Actor
 from desk.services import audit
 from desk.services.credential_views import (
+    LLM_CREATION,
     BrokerCredentialView,
     BrokerSecrets,
     LlmCredentialView,
+    broker_creation,
     broker_view,
     llm_view,
 )
 from desk.services.ports.context import Context
 from desk.services.ports.events import DomainEvent
 from desk.services.ports.store import UnitOfWork
+from desk.services.transactions import once
 
 TOKEN_EXPIRED_TOPIC = "broker.token_expired"  # noqa: S105 (an event topic)
 
@@ -73,6 +76,7 @@ def add_llm_credential(
     provider: str = "openrouter",
     activate: bool = True,
     user_id: str | None = None,
+    idempotency_key: str | None = None,
 ) -> LlmCredentialView:
     try:
         kind = LlmProvider(provider)
@@ -83,7 +87,8 @@ def add_llm_credential(
     key = validate_secret_text(api_key, "api_key", min_len=8)
     name = validate_label(label)
     now = ctx.clock.now()
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> LlmCredentialView:
         owner = _owner_for_write(uow, actor, user_id)
         if activate:
             uow.credentials.deactivate_llm_for_user(owner, now)
@@ -109,8 +114,12 @@ def add_llm_credential(
             subject_id=record.id,
             payload={"user_id": owner, "label": name, "active": activate},
         )
-        uow.commit()
-    return llm_view(record)
+        return llm_view(record)
+
+    # fingerprinted (a digest), never stored
+    request = {"api_key": key, "label": name, "provider": kind.value, "activate": activate,
+               "user_id": user_id}  # fmt: skip
+    return once(ctx, actor, idempotency_key, LLM_CREATION, request=request, work=work).value
 
 
 def list_llm_credentials(ctx: Context, actor: Actor) -> list[LlmCredentialView]:
@@ -184,6 +193,7 @@ def add_broker_credential(
     label: str = "kite",
     broker: str = "kite",
     user_id: str | None = None,
+    idempotency_key: str | None = None,
 ) -> BrokerCredentialView:
     try:
         kind = BrokerKind(broker)
@@ -193,7 +203,8 @@ def add_broker_credential(
     secret = validate_secret_text(api_secret, "api_secret")
     name = validate_label(label)
     now = ctx.clock.now()
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> BrokerCredentialView:
         owner = _owner_for_write(uow, actor, user_id)
         record = BrokerCredentialRecord(
             id=ctx.ids.new_id(),
@@ -221,8 +232,12 @@ def add_broker_credential(
             subject_id=record.id,
             payload={"user_id": owner, "broker": kind.value, "label": name},
         )
-        uow.commit()
-    return broker_view(record, now)
+        return broker_view(record, now)
+
+    # fingerprinted (a digest), never stored
+    request = {"api_key": key, "api_secret": secret, "label": name, "broker": kind.value,
+               "user_id": user_id}  # fmt: skip
+    return once(ctx, actor, idempotency_key, broker_creation(now), request=request, work=work).value
 
 
 def list_broker_credentials(ctx: Context, actor: Actor) -> list[BrokerCredentialView]:

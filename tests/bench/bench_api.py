@@ -95,26 +95,21 @@ def timed(fn: Callable[[], object], iterations: int) -> list[float]:
 
 
 def raw_query(db: Any, agent_id: str, params: dict[str, str]) -> Callable[[], object]:
-    """The statements the store runs for the same filters (count + one page), bound once."""
-    from desk.adapters.store.tables import analysis_runs as T
+    """The statements the store runs for the same filters (count + one page), built by the
+    store's own statement builder and bound once: the same SQL, without the API around it."""
+    from desk.adapters.store.repos import run_history as history
+    from desk.domain.runs import RunStatus
 
-    clauses = [T.c.agent_id == agent_id]
-    if "status" in params:
-        clauses.append(T.c.status.in_(params["status"].split(",")))
-    if "q" in params:
-        pattern = f"%{params['q']}%"
-        likes = [c.ilike(pattern, escape="\\") for c in (T.c.query, T.c.model, T.c.result_text)]
-        clauses.append(sa.or_(*likes))  # exactly as the store writes it, ESCAPE included
-    if "date_from" in params:
-        clauses.append(T.c.created_at >= datetime(2026, 8, 31, 18, 30, tzinfo=UTC))
-        clauses.append(T.c.created_at < datetime(2026, 9, 30, 18, 30, tzinfo=UTC))
-    order = params.get("order_by", "-created_at")
-    column = T.c.created_at
-    ordering = [column.desc().nulls_last(), T.c.id.desc()] if order.startswith("-") else [
-        column.asc().nulls_last(), T.c.id.asc()]  # fmt: skip
     page = int(params.get("page", "1"))
-    count = sa.select(sa.func.count()).select_from(T).where(*clauses)
-    rows = sa.select(T).where(*clauses).order_by(*ordering).limit(20).offset((page - 1) * 20)
+    query = history.HistoryQuery(
+        agent_id=agent_id,
+        statuses=tuple(RunStatus(s) for s in params.get("status", "").split(",") if s),
+        text=params.get("q"),
+        created_from=datetime(2026, 8, 31, 18, 30, tzinfo=UTC) if "date_from" in params else None,
+        created_before=datetime(2026, 9, 30, 18, 30, tzinfo=UTC) if "date_to" in params else None,
+        order_by=params.get("order_by", "-created_at"), limit=20, offset=(page - 1) * 20,
+    )  # fmt: skip
+    count, rows = history.count_statement(query), history.page_statement(query)
 
     def run() -> object:
         with db.engine.connect() as conn:
@@ -127,13 +122,14 @@ def raw_query(db: Any, agent_id: str, params: dict[str, str]) -> Callable[[], ob
 def setup_store(url: str, home: Path, n: int) -> tuple[Any, str, str]:
     from cryptography.fernet import Fernet
 
+    from desk.adapters.store.repos.run_history import recount
     from desk.bootstrap import bootstrap
     from desk.domain.clock import FixedClock
     from desk.domain.users import Actor, Channel
     from desk.services import agents, users
     from desk.settings import DeskSettings
 
-    settings = DeskSettings(_env_file=None, database_url=url, home=home,  # type: ignore[call-arg]
+    settings = DeskSettings(_env_file=None, database_url=url, home=home,
                             secret_keys=Fernet.generate_key().decode())  # fmt: skip
     rt = bootstrap(settings, upgrade=True, clock=FixedClock(T0))
     root = Actor.system(channel=Channel.CLI, label="bench")
@@ -144,9 +140,11 @@ def setup_store(url: str, home: Path, n: int) -> tuple[Any, str, str]:
     with rt.db.engine.begin() as conn:
         conn.execute(sa.text(BULK[rt.db.engine.dialect.name]),
                      {"agent": detail.agent.id, "owner": owner.id, "n": n})  # fmt: skip
+        recount(conn)  # the bulk load bypasses the repository: rebuild the run counters
     if rt.db.engine.dialect.name == "postgresql":  # steady state: autovacuum has run
         with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE analysis_runs"))
+            conn.execute(sa.text("VACUUM ANALYZE run_counts"))
     print(f"  inserted {n:,} runs in {time.perf_counter() - start:.1f} s")
     return rt, detail.agent.id, token
 

@@ -19,6 +19,7 @@ import uvicorn
 from desk.adapters.crypto import generate_key
 from desk.adapters.system import market_hours_clock
 from desk.api.app import create_app
+from desk.api.warm import prepare_routes
 from desk.bootstrap import Runtime, bootstrap
 from desk.cli.dashboard_cmd import dashboard_command
 from desk.demo_data import INSTRUMENTS_CSV
@@ -74,7 +75,9 @@ class Service:
         self._seed(self.runtime)
         sock = free_socket()
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(settings, runtime=self.runtime), log_level="warning")
+        app = create_app(settings, runtime=self.runtime)
+        prepare_routes(app)  # as `desk serve` does
+        config = uvicorn.Config(app, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [sock]}, daemon=True

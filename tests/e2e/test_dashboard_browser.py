@@ -59,6 +59,10 @@ def test_two_approvers_reach_quorum_once_and_the_order_executes(
     expect(asha.get_by_text("recorded (state pending, 1 of 2)")).to_be_visible()
     # Vikram's page picks up Asha's vote by itself (live refresh), then he approves.
     expect(vikram.get_by_text("1 of 2").first).to_be_visible()
+    # the detail names who decided (username, not id) and compares LTP now with creation
+    expect(vikram.get_by_text("approve by asha via dashboard")).to_be_visible()
+    expect(vikram.get_by_text("LTP now").first).to_contain_text("(paper)")
+    expect(vikram.get_by_text("LTP now").first).to_contain_text("drift")
     vikram.get_by_role("button", name="Approve").click()
     expect(vikram.get_by_text("approved (state approved, 2 of 2)")).to_be_visible()
     wait_for(lambda: service.request(request_id)["state"] == "executed", what="execution")

@@ -21,6 +21,9 @@ def test_every_dashboard_call_works_against_the_service(service: Service) -> Non
     assert owner.audit_events(5)
     assert owner.positions()["venue"] == "paper"
     assert isinstance(owner.orders(), list)
+    quotes = owner.quotes(["NSE:INFY", "NSE:NOPE"])
+    assert quotes["source"] == "paper" and quotes["missing"] == ["NSE:NOPE"]
+    assert quotes["quotes"][0]["instrument"] == "NSE:INFY" and quotes["quotes"][0]["ltp"]
     run = owner.start_run(agent, None, "infosys_research")
     assert owner.get_run(agent, run["id"])["id"] == run["id"]
     assert "results" in owner.run_events(agent, run["id"])
@@ -46,5 +49,6 @@ def test_decisions_are_attributed_and_refusals_are_readable(service: Service) ->
     assert asha.decide(request_id, "approve", "fine")["outcome"] == "recorded"
     [decision] = asha.get_request(request_id)["decisions"]
     assert decision["channel"] == "dashboard" and decision["approver_id"] == asha.me()["id"]
+    assert decision["username"] == "asha"
     with pytest.raises(DashboardError, match="invalid or expired"):
         HttpDashboardApi(service.url, "desk_not-a-token").me()

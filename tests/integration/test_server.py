@@ -61,3 +61,16 @@ def test_restart_marks_interrupted_runs_failed(runtime: Runtime, people: People)
         assert failed.status is RunStatus.FAILED and "restarted" in (failed.error or "")
     finally:
         second.stop()
+
+
+def test_paper_partial_fills_follow_the_setting(runtime: Runtime) -> None:
+    """DESK_PAPER_MAX_FILL_QUANTITY reaches the paper broker, also after instruments reload."""
+    runtime.settings = runtime.settings.model_copy(update={"paper_max_fill_quantity": 25})
+    server = DeskServer(runtime, housekeeping_seconds=0.1)
+    try:
+        assert server.paper.paper is not None
+        assert server.paper.paper.max_fill_quantity == 25
+        proposals.load_instruments(runtime, ROOT, INSTRUMENTS_CSV.read_text())
+        assert server.paper.paper.max_fill_quantity == 25
+    finally:
+        server.stop()

@@ -6,6 +6,7 @@ Order calls (place/cancel) are rate limited on our side before anything is sent.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -62,6 +63,8 @@ class KiteBroker:
         self._limiter = OrderRateLimiter(rate_limits or OrderRateLimits())
         self._market_protection = market_protection
         self._on_token_expired = on_token_expired
+        self._expiry_reported = False  # concurrent reads may all fail: tell the owner once
+        self._expiry_lock = threading.Lock()
 
     # --- session ---------------------------------------------------------------------------
 
@@ -81,6 +84,8 @@ class KiteBroker:
 
     def set_access_token(self, access_token: str) -> None:
         self._kite.set_access_token(access_token)
+        with self._expiry_lock:
+            self._expiry_reported = False
 
     def profile(self) -> Mapping[str, Any]:
         data = self._call("profile", False, self._kite.profile)
@@ -190,5 +195,16 @@ class KiteBroker:
         self._kite.reqsession.close()
 
     def _call(self, operation: str, writes: bool, fn: Callable[[], Any]) -> Any:
-        with kite_call(operation, writes=writes, on_token_expired=self._on_token_expired):
+        hook = self._token_expired if self._on_token_expired is not None else None
+        with kite_call(operation, writes=writes, on_token_expired=hook):
             return fn()
+
+    def _token_expired(self) -> None:
+        """The access token was refused: report it once per token, however many calls (some
+        of them concurrent) see the refusal."""
+        with self._expiry_lock:
+            if self._expiry_reported:
+                return
+            self._expiry_reported = True
+        if self._on_token_expired is not None:
+            self._on_token_expired()

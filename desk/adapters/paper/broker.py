@@ -4,7 +4,13 @@ Rules (those of the fake Kite server, so both pass one contract suite): MARKET f
 LTP; a LIMIT fills at the LTP once it crosses (BUY: LTP ≤ limit, SELL: LTP ≥ limit), else it
 rests ``OPEN`` until a later :meth:`PaperBroker.tick` crosses it; SL/SL-M rest in
 ``TRIGGER PENDING`` until the LTP reaches the trigger (BUY ≥, SELL ≤), then SL acts as a LIMIT
-and SL-M as a MARKET order; an IOC order that does not fill at once is cancelled. Risk (RMS)
+and SL-M as a MARKET order; an IOC order that does not fill at once is cancelled. With
+``max_fill_quantity``, a crossed LIMIT (or triggered SL) order fills at most that many units
+(whole lots, at least one) per match — at placement and at each later tick — so it stays
+``OPEN`` with ``filled_quantity``/``pending_quantity`` until the last part fills
+(``COMPLETE``); each part is one fill booked to the position at that tick's LTP, the order's
+``average_price`` is the fills' average; cancelling (or an IOC's remainder) keeps the filled
+part. Deterministic: the same prices give the same fills. Risk (RMS)
 rejections create a ``REJECTED`` order, as Kite does: a CNC BUY needs free cash (cash minus
 what open CNC BUYs block); a CNC SELL needs the quantity in the position. Bad parameters raise
 ``BrokerInputError`` and create nothing. AMO orders are treated like regular ones.
@@ -17,7 +23,7 @@ import io
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from desk.domain.broker import (
     BrokerInputError,
@@ -34,7 +40,7 @@ from desk.domain.broker import (
 from desk.domain.clock import IST, Clock, IdGen
 from desk.domain.instruments import INSTRUMENT_COLUMNS, Instrument
 from desk.domain.orders import OrderStatus, OrderType, Product, TransactionType, Validity
-from desk.domain.paper import PaperFill
+from desk.domain.paper import AVG_QUANTUM, PaperFill
 from desk.domain.risk.model import to_paise
 from desk.services.ports.execution import PaperLedger
 from desk.services.ports.price_source import PriceSource
@@ -52,13 +58,22 @@ class PaperBroker:
         ids: IdGen,
         *,
         instruments: Mapping[str, Instrument] | None = None,
+        max_fill_quantity: int | None = None,
     ) -> None:
+        if max_fill_quantity is not None and max_fill_quantity < 1:
+            raise ValueError("max_fill_quantity must be at least 1 (or None: fill at once)")
+        self._max_fill = max_fill_quantity
         self._prices = prices
         self._ledger = ledger
         self._clock = clock
         self._ids = ids
         self._instruments = dict(instruments or {})
         self._lock = threading.RLock()
+
+    @property
+    def max_fill_quantity(self) -> int | None:
+        """At most this many units fill per price match (None: whole orders)."""
+        return self._max_fill
 
     # --- orders ----------------------------------------------------------------------------
 
@@ -201,11 +216,18 @@ class PaperBroker:
         return self._fill(order, ltp)
 
     def _fill(self, order: BrokerOrder, ltp: Decimal) -> BrokerOrder:
+        size = self._fill_size(order)
+        filled = order.filled_quantity + size
+        average = ltp
+        if order.filled_quantity:  # a later part: the average over every fill so far
+            paid = order.average_price * order.filled_quantity + ltp * size
+            average = (paid / filled).quantize(AVG_QUANTUM, rounding=ROUND_HALF_UP)
+        status = OrderStatus.COMPLETE if filled == order.quantity else order.status
         done = replace(
-            self._step(order, OrderStatus.COMPLETE, None),
-            filled_quantity=order.quantity,
-            pending_quantity=0,
-            average_price=ltp,
+            self._step(order, status, None),
+            filled_quantity=filled,
+            pending_quantity=order.quantity - filled,
+            average_price=average,
         )
         fill = PaperFill(
             fill_id=self._ids.new_id(),
@@ -215,12 +237,22 @@ class PaperBroker:
             tradingsymbol=order.tradingsymbol,
             product=order.product,
             transaction_type=order.transaction_type,
-            quantity=order.quantity,
+            quantity=size,
             price=ltp,
             filled_at=self._clock.now(),
         )
         self._ledger.record_fill(done, fill)
         return done
+
+    def _fill_size(self, order: BrokerOrder) -> int:
+        """Units this match fills: all that is left, or (LIMIT/SL with ``max_fill_quantity``)
+        at most that many, in whole lots."""
+        left = order.quantity - order.filled_quantity
+        if self._max_fill is None or order.order_type not in (OrderType.LIMIT, OrderType.SL):
+            return left
+        inst = self._instruments.get(self._key(order))
+        lot = inst.lot_size if inst is not None and inst.lot_size > 0 else 1
+        return min(left, max(lot, self._max_fill // lot * lot))
 
     def _cancel(self, order: BrokerOrder, message: str | None) -> None:
         cancelled = replace(

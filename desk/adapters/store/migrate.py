@@ -69,6 +69,7 @@ def upgrade(db: Database, target: str = "head") -> tuple[str | None, str]:
     if target == "head" and before == head_revision():
         return before, head_revision()
     from alembic import command
+
     if before is not None and before not in known_revisions():
         raise StoreError(
             f"the database is at migration {before!r}, which this version of desk does not know "

@@ -273,6 +273,17 @@ sa.Index(
     analysis_runs.c.id,
 )
 
+# Runs per (agent, status, IST day), kept by the runs repository (migration 0007): the run
+# history's count without counting an agent's runs.
+run_counts = sa.Table(
+    "run_counts",
+    metadata,
+    sa.Column("agent_id", ID, primary_key=True),
+    sa.Column("status", sa.String(16), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+
 run_events = sa.Table(
     "run_events",
     metadata,

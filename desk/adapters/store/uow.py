@@ -65,6 +65,7 @@ class SqlUnitOfWork:
         self._write = write
         self._conn: Connection | None = None
         self._locked = False
+        self._auth_written = False
         self.pending_events: list[DomainEvent] = []
 
     @property
@@ -77,6 +78,9 @@ class SqlUnitOfWork:
         if self._write and self._db.is_duckdb:
             self._db.write_lock.acquire()
             self._locked = True
+        cache = self._db.auth_cache
+        generation = cache.generation if cache is not None else 0  # before the transaction
+        self._auth_written = False
         try:
             self._conn = self._db.engine.connect()
             self._conn.begin()
@@ -84,8 +88,10 @@ class SqlUnitOfWork:
             self._release()
             raise
         conn = self._conn
-        self.users = SqlUserRepository(conn)
-        self.tokens = SqlTokenRepository(conn)
+        self.users = SqlUserRepository(conn, on_write=self._auth_write)
+        self.tokens = SqlTokenRepository(
+            conn, cache=cache, generation=generation, on_write=self._auth_write
+        )
         self.link_codes = SqlLinkCodeRepository(conn)
         self.credentials = SqlCredentialRepository(conn)
         self.audit = SqlAuditRepository(conn, lock_rows=self._db.is_postgres)
@@ -126,6 +132,9 @@ class SqlUnitOfWork:
         """Queue an event to publish once this unit of work has committed."""
         self.pending_events.append(event)
 
+    def _auth_write(self) -> None:
+        self._auth_written = True
+
     def commit(self) -> None:
         try:
             self.connection.commit()
@@ -133,6 +142,9 @@ class SqlUnitOfWork:
             if is_conflict(error):
                 raise ConcurrencyError("a concurrent update won; retry") from error
             raise
+        if self._auth_written and self._db.auth_cache is not None:
+            self._db.auth_cache.invalidate()  # after the commit: see auth_cache
+        self._auth_written = False
 
     def rollback(self) -> None:
         self.connection.rollback()

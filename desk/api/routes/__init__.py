@@ -23,6 +23,7 @@ AREAS: tuple[str, ...] = (
     "approvals",
     "trading",
     "kite",
+    "quotes",
 )
 
 

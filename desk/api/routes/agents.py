@@ -44,11 +44,13 @@ def list_agents(runtime: RuntimeDep, actor: ActorDep, paging: PageDep) -> Page[A
     summary="Create an agent with its first config version (a draft)",
 )
 def create_agent(
-    runtime: RuntimeDep, actor: ActorDep, body: AgentCreate, _key: IdempotencyKeyDep
+    runtime: RuntimeDep, actor: ActorDep, body: AgentCreate, key: IdempotencyKeyDep
 ) -> AgentDetailOut:
+    """Replaying an `Idempotency-Key` returns the agent that key created (as it is now)."""
     detail = agents.create_agent(
         runtime, actor, name=body.name, config=body.config, owner=body.owner,
         approvers=body.approvers, escalation_approvers=body.escalation_approvers,
+        idempotency_key=key,
     )  # fmt: skip
     return AgentDetailOut.of_detail(detail)
 
@@ -65,9 +67,10 @@ def get_agent(runtime: RuntimeDep, actor: ActorDep, id: IdPath) -> AgentDetailOu
     summary="A new config version (a draft; owner or admin)",
 )
 def add_version(
-    runtime: RuntimeDep, actor: ActorDep, id: IdPath, body: VersionCreate, _key: IdempotencyKeyDep
+    runtime: RuntimeDep, actor: ActorDep, id: IdPath, body: VersionCreate, key: IdempotencyKeyDep
 ) -> ConfigVersionOut:
-    return ConfigVersionOut.of(agents.add_config_version(runtime, actor, id, body.config))
+    version = agents.add_config_version(runtime, actor, id, body.config, idempotency_key=key)
+    return ConfigVersionOut.of(version)
 
 
 @router.post(

@@ -47,7 +47,7 @@ def list_broker_credentials(
     summary="Store a Kite api_key and api_secret (encrypted)",
 )
 def add_broker_credential(
-    runtime: RuntimeDep, actor: ActorDep, body: BrokerCredentialCreate, _key: IdempotencyKeyDep
+    runtime: RuntimeDep, actor: ActorDep, body: BrokerCredentialCreate, key: IdempotencyKeyDep
 ) -> BrokerCredentialOut:
     view = vault.add_broker_credential(
         runtime,
@@ -56,6 +56,7 @@ def add_broker_credential(
         api_secret=body.api_secret.get_secret_value(),
         label=body.label,
         broker=body.broker,
+        idempotency_key=key,
     )
     return BrokerCredentialOut.of(view)
 
@@ -124,7 +125,7 @@ def list_llm_credentials(
     summary="Store an OpenRouter key (encrypted)",
 )
 def add_llm_credential(
-    runtime: RuntimeDep, actor: ActorDep, body: LlmCredentialCreate, _key: IdempotencyKeyDep
+    runtime: RuntimeDep, actor: ActorDep, body: LlmCredentialCreate, key: IdempotencyKeyDep
 ) -> LlmCredentialOut:
     view = vault.add_llm_credential(
         runtime,
@@ -133,6 +134,7 @@ def add_llm_credential(
         label=body.label,
         provider=body.provider,
         activate=body.activate,
+        idempotency_key=key,
     )
     return LlmCredentialOut.of(view)
 

@@ -11,13 +11,14 @@ from desk.api import sse
 from desk.api.deps import ActorDep, IdempotencyKeyDep, RuntimeDep, ServerDep
 from desk.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageParams
 from desk.api.params import IdPath
-from desk.api.schemas.common import ERROR_RESPONSES, Page
+from desk.api.schemas.common import ERROR_RESPONSES
 from desk.api.schemas.runs import (
     AnalyzeBody,
     AnalyzeOut,
     RunEventOut,
     RunEventPageOut,
     RunOut,
+    RunPageOut,
     RunStatusOut,
 )
 from desk.domain.errors import ValidationError
@@ -57,17 +58,25 @@ def analyze(
     actor: ActorDep,
     id: IdPath,
     body: AnalyzeBody,
-    _key: IdempotencyKeyDep,
+    key: IdempotencyKeyDep,
 ) -> AnalyzeOut:
-    """202 with the pending run and its status URL, or 200 with the finished run."""
-    run = runs.start_run(
+    """202 with the pending run and its status URL, or 200 with the finished run.
+
+    Replaying an `Idempotency-Key` returns the run that key started, as it is now (200 once
+    it is finished, else 202), and starts nothing."""
+    started = runs.start_run_once(
         runtime, server.engine, actor, id, query=body.query, replay=body.replay,
-        model=body.model, config_version=body.config_version,
+        model=body.model, config_version=body.config_version, idempotency_key=key,
+        async_mode=body.async_mode,
     )  # fmt: skip
+    run = started.value
     background = body.async_mode
     if background is None:
         background = runtime.settings.agent_analysis_async_default
-    if background:
+    if started.replayed:
+        if run.is_terminal:
+            response.status_code = status.HTTP_200_OK
+    elif background:
         server.runner.submit(run.id)
     else:
         run = server.runner.run_now(run.id)
@@ -76,7 +85,7 @@ def analyze(
     return AnalyzeOut(**RunOut.of(run).model_dump(), status_url=status_url, stream_url=stream_url)
 
 
-@router.get("/analysis-runs/", response_model=Page[RunOut], summary="Run history")
+@router.get("/analysis-runs/", response_model=RunPageOut, summary="Run history")
 def list_runs(
     request: Request,
     runtime: RuntimeDep,
@@ -105,13 +114,18 @@ def list_runs(
     order_by: Ordering = "-created_at",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-) -> Page[RunOut]:
+) -> Response:
+    """`count` is exact unless `count_exact` is false (free-text searches count up to 1,000)."""
     found = runs.list_runs(
         runtime, actor, id, status=status_, q=q, date_from=date_from, date_to=date_to,
         order_by=order_by, page=page, page_size=page_size,
     )  # fmt: skip
     paging = PageParams(page=page, page_size=page_size, request=request)
-    return paging.build([RunOut.of(r) for r in found.items], found.count)
+    built = paging.build([RunOut.of(r) for r in found.items], found.count)
+    out = RunPageOut(**dict(built), count_exact=found.count_exact)
+    # Already validated: serialized once here, instead of FastAPI validating the page again
+    # (in a second thread-pool hop for a sync route) before serializing it.
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get(RUN + "/", response_model=RunOut, summary="One run in full")

@@ -29,16 +29,18 @@ def list_tokens(
     status_code=status.HTTP_201_CREATED,
     summary="Create a token",
     description="Returns the token once (field `token`); only its hash is stored. "
-    "Admins may create tokens for other users with `user`.",
+    "Admins may create tokens for other users with `user`. Replaying an `Idempotency-Key` "
+    "returns the same token (the plaintext is kept encrypted for that).",
 )
 def create_token(
-    runtime: RuntimeDep, actor: ActorDep, body: TokenCreate, _key: IdempotencyKeyDep
+    runtime: RuntimeDep, actor: ActorDep, body: TokenCreate, key: IdempotencyKeyDep
 ) -> TokenCreated:
     owner = body.user or actor.user_id
     assert owner is not None
     issued = users.create_token(
-        runtime, actor, owner, name=body.name, expires_days=body.expires_days
-    )
+        runtime, actor, owner, name=body.name, expires_days=body.expires_days,
+        idempotency_key=key,
+    )  # fmt: skip
     return TokenCreated(**TokenOut.of(issued.token).model_dump(), token=issued.plaintext)
 
 

@@ -50,12 +50,14 @@ def submit_proposal(
     server: ServerDep,
     actor: ActorDep,
     body: ProposalCreate,
-    _key: IdempotencyKeyDep,
+    key: IdempotencyKeyDep,
 ) -> ProposalOut:
-    """A proposal failing any check is stored `blocked` with every reason (still 201)."""
+    """A proposal failing any check is stored `blocked` with every reason (still 201).
+    Replaying an `Idempotency-Key` returns the proposal that key stored."""
     outcome = proposals.submit_proposal(
-        runtime, server.paper.market, actor, body.agent_id, body.order_fields()
-    )
+        runtime, server.paper.market, actor, body.agent_id, body.order_fields(),
+        idempotency_key=key,
+    )  # fmt: skip
     return ProposalOut.of(outcome.proposal).model_copy(update={"request_id": outcome.request_id})
 
 

@@ -24,11 +24,12 @@ def list_users(runtime: RuntimeDep, actor: AdminDep, paging: PageDep) -> Page[Us
     "/", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a user"
 )
 def create_user(
-    runtime: RuntimeDep, actor: AdminDep, body: UserCreate, _key: IdempotencyKeyDep
+    runtime: RuntimeDep, actor: AdminDep, body: UserCreate, key: IdempotencyKeyDep
 ) -> UserOut:
     user = users.create_user(
-        runtime, actor, body.username, role=body.role, display_name=body.display_name
-    )
+        runtime, actor, body.username, role=body.role, display_name=body.display_name,
+        idempotency_key=key,
+    )  # fmt: skip
     return UserOut.of(user)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -46,16 +47,22 @@ class SummaryOut(BaseModel):
 
 class DecisionOut(BaseModel):
     approver_id: str
+    username: str | None = Field(
+        default=None,
+        description="The approver's username (null if the user no longer exists).",
+        examples=["asha"],
+    )
     decision: Literal["approve", "reject"]
     reason: str | None
     channel: str
     decided_at: datetime
 
     @classmethod
-    def of(cls, d: Decision) -> DecisionOut:
+    def of(cls, d: Decision, usernames: Mapping[str, str] | None = None) -> DecisionOut:
         return cls(
-            approver_id=d.approver_id, decision=d.decision.value, reason=d.reason,
-            channel=d.channel.value, decided_at=d.decided_at,
+            approver_id=d.approver_id, username=(usernames or {}).get(d.approver_id),
+            decision=d.decision.value, reason=d.reason, channel=d.channel.value,
+            decided_at=d.decided_at,
         )  # fmt: skip
 
 
@@ -156,7 +163,7 @@ class RequestDetailOut(RequestOut):
         risk = d.details.get("risk") if isinstance(d.details.get("risk"), list) else []
         return cls(
             **_request_fields(d),
-            decisions=[DecisionOut.of(x) for x in d.decisions],
+            decisions=[DecisionOut.of(x, d.usernames) for x in d.decisions],
             details=dict(d.details),
             risk=list(risk or []),
             order=OrderStatusOut.of(order) if order is not None else None,

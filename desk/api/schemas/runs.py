@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from desk.api.schemas.common import NoNulls
+from desk.api.schemas.common import NoNulls, Page
 from desk.domain.runs import AnalysisRun, RunEvent
 
 Query = Annotated[
@@ -93,6 +93,18 @@ class RunOut(BaseModel):
             prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
             cost_usd=str(r.cost_usd), steps=r.steps, event_count=r.event_count,
         )  # fmt: skip
+
+
+class RunPageOut(Page[RunOut]):
+    """Run history: ``count`` is exact unless ``count_exact`` is false."""
+
+    count_exact: bool = Field(
+        description="false when `count` is a lower bound: a free-text (`q`) search counts "
+        "matching runs only up to 1,000 (or one past the requested page), so `count` then "
+        "means 'at least this many'; `next` is still exact. Status and date filters are "
+        "always counted exactly.",
+        examples=[True],
+    )
 
 
 class AnalyzeOut(RunOut):

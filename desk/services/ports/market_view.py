@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from desk.domain.orders import TradeProposal
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
+    """One order's view of the market and the account, read at one moment."""
+
+    ltp: Decimal | None
+    #: Signed net quantity held in the order's symbol and product (short < 0).
+    position_quantity: int = 0
+    realized_pnl_today_paise: int = 0
+    #: Live accounts only (the broker's available margin); None skips the margin check.
+    available_margin_paise: int | None = None
+    #: What the broker would block for this order (Kite's order-margins API); None means
+    #: "use the order value".
+    required_margin_paise: int | None = None
+
 
 class MarketView(Protocol):
-    def ltp(self, instruments: Sequence[str]) -> Mapping[str, Decimal]:
-        """Last price per ``EXCHANGE:SYMBOL``; missing keys have no price."""
-        ...
-
-    def position_quantity(self, exchange: str, tradingsymbol: str, product: str) -> int:
-        """Signed net quantity held (short < 0)."""
-        ...
-
-    def realized_pnl_today_paise(self) -> int: ...
-
-    def available_margin_paise(self) -> int | None:
-        """Live accounts only; None skips the margin check."""
+    def start_snapshot(self, proposal: TradeProposal) -> Callable[[], MarketSnapshot]:
+        """Begin reading everything the risk checks need from the broker for ``proposal``;
+        the returned call waits for the reads and gives the snapshot (a read error is raised
+        there). A live adapter reads concurrently in the background, so the caller's own
+        database reads overlap the broker round trip; a paper one may read on the call."""
         ...

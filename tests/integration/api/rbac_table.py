@@ -311,6 +311,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/proposals/{id}/"): Rule(_viewers(200)),
     ("GET", "/api/v1/orders/"): Rule(signed_in(200)),
     ("GET", "/api/v1/positions/"): Rule(signed_in(200)),
+    ("GET", "/api/v1/quotes/"): Rule(signed_in(200), query=lambda w: {"instruments": "NSE:INFY"}),
     # Kite: login URL and callback for your own credential; postbacks are public (checksum)
     ("GET", "/api/v1/kite/login-url/"): Rule(
         owned(200, admin=404), query=lambda w: {"credential_id": _kite_credential(w)}

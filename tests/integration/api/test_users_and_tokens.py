@@ -128,3 +128,21 @@ def test_link_codes(api: Api) -> None:
         api.post("admin", "/api/v1/telegram/link-codes/", json={"user": "owner"}).status_code == 201
     )
     assert_error(api.post("admin", "/api/v1/telegram/link-codes/", json={"user": "ghost"}), 404)
+
+
+def test_revoking_disabling_and_role_changes_apply_to_the_next_request(api: Api) -> None:
+    """On DuckDB token lookups are cached in-process (auth_cache); every change to a token
+    or its user is seen by the very next request."""
+    assert api.rt.db.auth_cache is not None
+    issued = api.post("member", "/api/v1/tokens/", json={"name": "cached"}).json()
+    headers = {"Authorization": f"Bearer {issued['token']}"}
+    for _ in range(2):  # the second lookup is answered by the cache
+        assert api.client.get("/api/v1/me/", headers=headers).json()["role"] == "member"
+    api.patch("admin", "/api/v1/users/member/", json={"role": "admin"})
+    assert api.client.get("/api/v1/me/", headers=headers).json()["role"] == "admin"
+    api.patch("admin", "/api/v1/users/member/", json={"is_active": False})
+    assert_error(api.client.get("/api/v1/me/", headers=headers), 401)
+    api.patch("admin", "/api/v1/users/member/", json={"is_active": True})
+    assert api.client.get("/api/v1/me/", headers=headers).status_code == 200
+    assert api.delete("member", f"/api/v1/tokens/{issued['id']}/").status_code == 200
+    assert_error(api.client.get("/api/v1/me/", headers=headers), 401)

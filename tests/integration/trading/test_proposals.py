@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +11,10 @@ import pytest
 from desk.bootstrap import Runtime
 from desk.demo_data import INSTRUMENTS_CSV
 from desk.domain.errors import PermissionDeniedError, ValidationError
+from desk.domain.orders import TradeProposal
 from desk.domain.proposals import ProposalStatus
 from desk.services import agents, approvals, proposals
+from desk.services.ports.market_view import MarketSnapshot
 from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
 
 
@@ -21,17 +23,10 @@ class FakeMarketView:
         self.prices = dict(prices)
         self.realized = realized
 
-    def ltp(self, instruments: Sequence[str]) -> Mapping[str, Decimal]:
-        return {i: self.prices[i] for i in instruments if i in self.prices}
-
-    def position_quantity(self, exchange: str, tradingsymbol: str, product: str) -> int:
-        return 0
-
-    def realized_pnl_today_paise(self) -> int:
-        return self.realized
-
-    def available_margin_paise(self) -> int | None:
-        return None
+    def start_snapshot(self, proposal: TradeProposal) -> Callable[[], MarketSnapshot]:
+        return lambda: MarketSnapshot(
+            self.prices.get(proposal.instrument_key), realized_pnl_today_paise=self.realized
+        )
 
 
 MARKET = FakeMarketView({"NSE:INFY": Decimal("1500.00"), "NSE:TCS": Decimal("3500.00")})

@@ -76,12 +76,38 @@ def test_get_gives_up_after_the_attempts() -> None:
 
 
 @pytest.mark.parametrize("answer", [error(503), httpx.ConnectError("refused")])
-def test_writes_are_never_retried(answer: httpx.Response | Exception) -> None:
+def test_keyed_writes_are_retried_with_the_same_key(answer: httpx.Response | Exception) -> None:
+    """The service replays these POSTs by key, so an unanswered one is sent again."""
     script = Script(answer, httpx.Response(201, json=ME))
-    with pytest.raises((DeskServerError, DeskConnectionError)):
-        client(script).create_user("asha", idempotency_key="once")
+    assert client(script).create_user("asha", idempotency_key="once").username == "asha"
+    assert [r.headers["Idempotency-Key"] for r in script.requests] == ["once", "once"]
+
+
+def test_keyed_writes_get_a_key_of_their_own() -> None:
+    script = Script(error(502), httpx.Response(201, json=ME), httpx.Response(201, json=ME))
+    desk = client(script)
+    desk.create_user("asha")
+    desk.create_user("asha")
+    keys = [r.headers["Idempotency-Key"] for r in script.requests]
+    assert keys[0] == keys[1] != keys[2]  # one key per call, kept across its retries
+    assert keys[0].startswith("desk-client-")
+
+
+@pytest.mark.parametrize("answer", [error(500), error(409, "conflict")])
+def test_keyed_writes_are_not_retried_when_the_service_answered(answer: httpx.Response) -> None:
+    script = Script(answer, httpx.Response(201, json=ME))
+    with pytest.raises(DeskApiError):
+        client(script).create_user("asha")
     assert len(script.requests) == 1
-    assert script.requests[0].headers["Idempotency-Key"] == "once"
+
+
+@pytest.mark.parametrize("answer", [error(503), httpx.ConnectError("refused")])
+def test_other_writes_are_never_retried(answer: httpx.Response | Exception) -> None:
+    script = Script(answer, httpx.Response(200, json={}))
+    with pytest.raises((DeskServerError, DeskConnectionError)):
+        client(script).cancel_run("a1", "r1")
+    assert len(script.requests) == 1
+    assert "Idempotency-Key" not in script.requests[0].headers
 
 
 def test_client_errors_are_not_retried_and_carry_fields() -> None:
@@ -114,7 +140,7 @@ def test_ids_are_quoted_into_paths() -> None:
     assert script.requests[0].url.raw_path == b"/api/v1/users/a%2Fb%20c/"
 
 
-def test_async_client_retries_gets_only() -> None:
+def test_async_client_retries_gets_and_keyed_posts() -> None:
     script = Script(error(500), httpx.Response(200, json=ME), error(500))
 
     async def scenario() -> None:
@@ -123,9 +149,13 @@ def test_async_client_retries_gets_only() -> None:
             assert (await c.me()).username == "asha"
             with pytest.raises(DeskServerError):
                 await c.revoke_token("abc")
+            assert (await c.create_user("asha")).username == "asha"  # keyed: retried
 
+    script.answers += [error(503), httpx.Response(201, json=ME)]
     asyncio.run(scenario())
-    assert [r.method for r in script.requests] == ["GET", "GET", "DELETE"]
+    assert [r.method for r in script.requests] == ["GET", "GET", "DELETE", "POST", "POST"]
+    posts = [r.headers["Idempotency-Key"] for r in script.requests[3:]]
+    assert posts[0] == posts[1]
 
 
 def test_frames() -> None:

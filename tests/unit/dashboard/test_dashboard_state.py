@@ -223,7 +223,10 @@ def test_operations_warn_about_kite_tokens_and_verify_audit(world: FakeDesk) -> 
             "access_token_expires_at": (T0 + timedelta(hours=1)).isoformat(),
         }
     )
-    ops = desk_of(signed_in(world, "t-root")).operations
+    desk = desk_of(signed_in(world, "t-root"))
+    assert desk.operations.warnings == []  # fetched when the Operations tab is first shown
+    desk.open_tab("Operations")
+    ops = desk.operations
     assert ops.warnings == ["kite: the Kite access token expires in 30m"]
     ops.verify()
     assert ops.verify_result.startswith("✔ chain intact")

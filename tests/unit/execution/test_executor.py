@@ -34,7 +34,10 @@ from desk.services.ports.broker import Broker
 from desk.services.ports.execution import ExecutionRepository
 from tests.unit.execution.support import (
     T0,
+    CrashyBroker,
     FlakyBroker,
+    SimulatedCrash,
+    crash_at,
     make_executor,
     order,
     orders_with_tag,
@@ -68,12 +71,56 @@ def test_a_different_order_for_the_same_request_is_refused() -> None:
 
 
 def test_an_order_already_in_the_book_is_adopted_never_placed_again() -> None:
+    """A previous executor stored the intent and placed the order, then died before saving
+    the order id: the next one reads the book, finds the tag and adopts the order."""
     broker = paper_setup().broker
-    broker.place_order(order(TAG))  # e.g. placed by a previous process that died
-    result = execute_approved(make_executor(broker), "req-1", order())
+    repo = InMemoryExecutionRepository()
+    with pytest.raises(SimulatedCrash):
+        execute_approved(
+            make_executor(CrashyBroker(broker, crash_after_place=True), repo), "req-1", order()
+        )
+    later = FixedClock(T0 + timedelta(minutes=5))  # the dead executor's claim has aged
+    result = execute_approved(make_executor(broker, repo, clock=later), "req-1", order())
     assert result.action is A.ADOPTED and result.intent.state is S.FINAL
     assert result.intent.outcome is RequestOutcome.EXECUTED
     assert len(orders_with_tag(broker, TAG)) == 1
+
+
+class BookReads:
+    """Counts order-book reads (the reconcile-by-tag round trip)."""
+
+    def __init__(self, inner: Broker) -> None:
+        self._inner = inner
+        self.reads = 0
+
+    def orders(self) -> Sequence[BrokerOrder]:
+        self.reads += 1
+        return self._inner.orders()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+
+def test_a_fresh_intent_is_placed_without_reading_the_book_a_replay_reads_it() -> None:
+    broker = paper_setup().broker
+    counting = BookReads(broker)
+    repo = InMemoryExecutionRepository()
+    first = execute_approved(make_executor(counting, repo), "req-1", order())  # type: ignore[arg-type]
+    assert first.action is A.PLACED and first.intent.attempts == 1
+    assert counting.reads == 0  # created by this call: it cannot be at the broker yet
+    stored = repo.get(first.intent.id)
+    assert stored is not None and stored.state is S.SUBMITTED
+    # A crash before the order id was saved leaves a claimed intent: that one is reconciled.
+    claimed = InMemoryExecutionRepository()
+    with pytest.raises(SimulatedCrash):
+        execute_approved(
+            make_executor(counting, claimed, checkpoint=crash_at("claimed")),  # type: ignore[arg-type]
+            "req-2",
+            order(),
+        )
+    recover_pending(make_executor(counting, claimed))  # type: ignore[arg-type]
+    assert counting.reads >= 1  # the book was read before placing it again
+    assert len(orders_with_tag(broker, derive_tag(execution_key("req-2")))) == 1
 
 
 def test_retry_safe_errors_are_retried_with_backoff_then_placed() -> None:

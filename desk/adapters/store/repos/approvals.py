@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from desk.adapters.store.tables import (
@@ -23,6 +24,7 @@ from desk.domain.approval_model import (
     RequestState,
     Verdict,
 )
+from desk.domain.errors import ConcurrencyError
 from desk.domain.users import Channel
 
 R = approval_requests
@@ -270,13 +272,22 @@ class SqlIdempotencyRepository:
         result: Mapping[str, Any],
         now: datetime,
     ) -> None:
-        self._conn.execute(
-            idempotency_keys.insert().values(
-                scope=scope,
-                key=key,
-                operation=operation,
-                fingerprint=fingerprint,
-                result=dict(result),
-                created_at=now,
+        try:
+            self._conn.execute(
+                idempotency_keys.insert().values(
+                    scope=scope,
+                    key=key,
+                    operation=operation,
+                    fingerprint=fingerprint,
+                    result=dict(result),
+                    created_at=now,
+                )
             )
+        except sa_exc.IntegrityError as error:  # a concurrent first use of the key committed
+            raise ConcurrencyError("this Idempotency-Key is being used concurrently") from error
+
+    def finish(self, scope: str, key: str, result: Mapping[str, Any]) -> None:
+        t = idempotency_keys
+        self._conn.execute(
+            t.update().where(t.c.scope == scope, t.c.key == key).values(result=dict(result))
         )

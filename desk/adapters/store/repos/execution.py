@@ -2,8 +2,9 @@
 connection and transaction.
 
 SQL versions of :mod:`desk.adapters.paper.memory`, with the same behaviour: ``save_intent``
-is ``INSERT … ON CONFLICT DO NOTHING`` then a read (a replay gets the stored row and the
-caller's transaction stays usable on Postgres); ``transition`` is one conditional update.
+is ``INSERT … ON CONFLICT DO NOTHING`` (on DuckDB, under its write lock: a read, then a plain
+insert) and a read only on a clash (a replay gets the stored row and the caller's
+transaction stays usable on Postgres); ``transition`` is one conditional update.
 """
 
 from __future__ import annotations
@@ -157,9 +158,26 @@ class SqlExecutionRepository:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # DuckDB writers hold the process-wide write lock, so nothing can insert between a
+        # read and an insert; there ON CONFLICT (checked against all five unique indexes)
+        # costs more than a read plus a plain insert. The unique indexes still refuse any
+        # duplicate either way.
+        self._serialized = conn.dialect.name == "duckdb"
 
     def save_intent(self, intent: ExecutionIntent) -> ExecutionIntent:
-        self._conn.execute(pg_insert(X).values(**_intent_values(intent)).on_conflict_do_nothing())
+        if self._serialized:
+            clash = self._conn.execute(
+                sa.select(X.c.id).where(
+                    (X.c.idempotency_key == intent.idempotency_key) | (X.c.id == intent.id)
+                )
+            ).first()
+            if clash is None:
+                self._conn.execute(X.insert().values(**_intent_values(intent)))
+                return intent
+        else:
+            insert = pg_insert(X).values(**_intent_values(intent)).on_conflict_do_nothing()
+            if self._conn.execute(insert.returning(X.c.id)).first() is not None:
+                return intent  # stored as given: no read back
         stored = self._one(X.c.idempotency_key == intent.idempotency_key)
         if stored is not None:
             return stored

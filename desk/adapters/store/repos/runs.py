@@ -10,16 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from desk.adapters.store.repos import run_history as history
 from desk.adapters.store.tables import analysis_runs, run_events
 from desk.domain.runs import AnalysisRun, RunEvent, RunMode, RunStatus
 
 T = analysis_runs
 E = run_events
-ORDERABLE = {
-    "created_at": T.c.created_at,
-    "started_at": T.c.started_at,
-    "completed_at": T.c.completed_at,
-}
 
 
 def _run(row: Any) -> AnalysisRun:
@@ -64,6 +60,7 @@ class SqlRunRepository:
 
     def add(self, run: AnalysisRun) -> None:
         self._conn.execute(T.insert().values(**_values(run)))
+        history.bump(self._conn, run.agent_id, run.status.value, run.created_at, 1)
 
     def get(self, run_id: str) -> AnalysisRun | None:
         row = self._conn.execute(sa.select(T).where(T.c.id == run_id)).first()
@@ -77,7 +74,12 @@ class SqlRunRepository:
         result = self._conn.execute(
             T.update().where(T.c.id == run.id, T.c.status == expected_status.value).values(**values)
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        if run.status is not expected_status:  # the counters move in the same transaction
+            history.bump(self._conn, run.agent_id, expected_status.value, run.created_at, -1)
+            history.bump(self._conn, run.agent_id, run.status.value, run.created_at, 1)
+        return True
 
     def request_cancel(self, run_id: str) -> bool:
         result = self._conn.execute(
@@ -104,45 +106,16 @@ class SqlRunRepository:
         order_by: str = "-created_at",
         limit: int = 20,
         offset: int = 0,
-    ) -> tuple[list[AnalysisRun], int]:
-        clauses: list[sa.ColumnElement[bool]] = [T.c.agent_id == agent_id]
-        if statuses:
-            clauses.append(T.c.status.in_([s.value for s in statuses]))
-        if text:
-            if any(c in text for c in "\\%_"):
-                pattern = (
-                    "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                )
-                escape: str | None = "\\"
-            else:  # no wildcard to escape: DuckDB's ILIKE is much faster without ESCAPE
-                pattern, escape = f"%{text}%", None
-            clauses.append(
-                sa.or_(
-                    T.c.query.ilike(pattern, escape=escape),
-                    T.c.model.ilike(pattern, escape=escape),
-                    T.c.result_text.ilike(pattern, escape=escape),
-                )
-            )
-        if created_from is not None:
-            clauses.append(T.c.created_at >= created_from)
-        if created_before is not None:
-            clauses.append(T.c.created_at < created_before)
-        total = self._conn.execute(
-            sa.select(sa.func.count()).select_from(T).where(*clauses)
-        ).scalar_one()
-        column = ORDERABLE[order_by.lstrip("-")]
-        # created_at is never null: a plain ordering lets Postgres walk the index.
-        nulls = column.key != "created_at"
-        if order_by.startswith("-"):
-            first = column.desc().nulls_last() if nulls else column.desc()
-        else:
-            first = column.asc().nulls_last() if nulls else column.asc()
-        ordering = [first]
-        ordering.append(T.c.id.desc() if order_by.startswith("-") else T.c.id.asc())
-        rows = self._conn.execute(
-            sa.select(T).where(*clauses).order_by(*ordering).limit(limit).offset(offset)
-        )
-        return [_run(r) for r in rows], int(total)
+    ) -> tuple[list[AnalysisRun], int, bool]:
+        """One page, the count, and whether the count is exact (else a lower bound)."""
+        query = history.HistoryQuery(
+            agent_id=agent_id, statuses=statuses, text=text, created_from=created_from,
+            created_before=created_before, order_by=order_by, limit=limit, offset=offset,
+        )  # fmt: skip
+        counted = int(self._conn.execute(history.count_statement(query)).scalar_one())
+        rows = self._conn.execute(history.page_statement(query)).all()  # one fetch, not 20
+        count, exact = history.count_result(query, counted)
+        return [_run(r) for r in rows], count, exact
 
     def unfinished(self) -> list[AnalysisRun]:
         rows = self._conn.execute(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from desk.adapters.store.auth_cache import AuthCache
 from desk.adapters.store.tables import api_tokens, telegram_link_codes, users
 from desk.domain.users import ApiToken, LinkCode, Role, User
 
@@ -24,11 +26,17 @@ def _user(row: Any) -> User:
     )
 
 
+def _nothing() -> None:
+    return None
+
+
 class SqlUserRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, on_write: Callable[[], None] = _nothing) -> None:
         self._conn = conn
+        self._on_write = on_write  # users are part of every authentication (auth_cache)
 
     def add(self, user: User) -> None:
+        self._on_write()
         self._conn.execute(
             users.insert().values(
                 id=user.id,
@@ -62,6 +70,7 @@ class SqlUserRepository:
         return [_user(r) for r in self._conn.execute(query)]
 
     def _update(self, user_id: str, now: datetime, **values: Any) -> bool:
+        self._on_write()
         result = self._conn.execute(
             users.update().where(users.c.id == user_id).values(updated_at=now, **values)
         )
@@ -90,11 +99,51 @@ def _token(row: Any) -> ApiToken:
     )
 
 
+class _Prefixed:
+    """Row attributes under a label prefix (the token half of a token-and-user row)."""
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row, self._prefix = row, prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
+# Every authenticated request runs this: the token and its user in one round trip.
+_TOKEN_WITH_USER = (
+    sa.select(*(c.label(f"t_{c.key}") for c in api_tokens.c), *users.c)
+    .join_from(api_tokens, users, users.c.id == api_tokens.c.user_id)
+    .where(api_tokens.c.token_hash == sa.bindparam("token_hash"))
+)
+
+
 class SqlTokenRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        cache: AuthCache | None = None,
+        generation: int = 0,
+        on_write: Callable[[], None] = _nothing,
+    ) -> None:
         self._conn = conn
+        self._cache = cache
+        self._generation = generation  # the cache's, read before this transaction began
+        self._on_write = on_write
+
+    def find_with_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        if self._cache is not None and (hit := self._cache.get(token_hash)) is not None:
+            return hit
+        row = self._conn.execute(_TOKEN_WITH_USER, {"token_hash": token_hash}).first()
+        if row is None:
+            return None
+        found = (_token(_Prefixed(row, "t_")), _user(row))
+        if self._cache is not None:
+            self._cache.put(token_hash, found, self._generation)
+        return found
 
     def add(self, token: ApiToken, token_hash: str) -> None:
+        self._on_write()
         self._conn.execute(
             api_tokens.insert().values(
                 id=token.id,
@@ -126,6 +175,7 @@ class SqlTokenRepository:
         return [_token(r) for r in self._conn.execute(query)]
 
     def revoke(self, token_id: str, now: datetime) -> bool:
+        self._on_write()
         result = self._conn.execute(
             api_tokens.update()
             .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
@@ -134,6 +184,7 @@ class SqlTokenRepository:
         return result.rowcount == 1
 
     def touch(self, token_id: str, now: datetime, *, older_than: datetime) -> None:
+        self._on_write()
         self._conn.execute(
             api_tokens.update()
             .where(

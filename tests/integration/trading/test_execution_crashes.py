@@ -1,0 +1,80 @@
+"""The trade hand-off (approved → executing and the execution intent, one transaction) with
+the executor killed at each point, on DuckDB and Postgres: the next attempt leaves exactly
+one order at the broker and the request executed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from desk.adapters.paper.prices import ManualPriceSource
+from desk.adapters.store.per_call import execution_repository, paper_ledger
+from desk.adapters.trading_venue import DEFAULT_PAPER_CASH_PAISE, Venue, paper_venue
+from desk.bootstrap import Runtime
+from desk.demo_data import INSTRUMENTS_CSV
+from desk.domain.approval_model import RequestState
+from desk.domain.execution import ExecutionIntent, ExecutionState
+from desk.domain.instruments import parse_instruments_csv
+from desk.services import approvals, proposals, trading
+from desk.services.execution import Checkpoint, ExecutionStep, get_intent
+from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+from tests.integration.trading.test_proposals import order
+from tests.unit.execution.support import SimulatedCrash
+
+S = ExecutionState
+
+
+@pytest.fixture
+def venue(runtime: Runtime) -> Venue:
+    ledger = paper_ledger(runtime.db)
+    ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
+    return paper_venue(
+        instruments=parse_instruments_csv(INSTRUMENTS_CSV.read_text()), ledger=ledger,
+        repo=execution_repository(runtime.db), clock=runtime.clock, ids=runtime.ids,
+        prices=ManualPriceSource({"NSE:INFY": Decimal("1500.00")}),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def request_id(runtime: Runtime, people: People, venue: Venue) -> str:
+    proposals.load_instruments(runtime, ROOT, INSTRUMENTS_CSV.read_text())
+    agent = make_agent(runtime, people)
+    promote_to_paper(runtime, people, agent)
+    outcome = proposals.submit_proposal(
+        runtime, venue.market, people.owner, agent, order(order_type="MARKET", price=None)
+    )
+    rid = outcome.request_id or ""
+    approvals.decide(runtime, people.a1, rid, "approve")
+    approvals.decide(runtime, people.a2, rid, "approve")
+    return rid
+
+
+def dies_at(step: ExecutionStep) -> Checkpoint:
+    def hook(reached: ExecutionStep, _intent: ExecutionIntent) -> None:
+        if reached is step:
+            raise SimulatedCrash(step.value)
+
+    return hook
+
+
+@pytest.mark.parametrize("step", list(ExecutionStep))
+def test_a_kill_anywhere_after_the_hand_off_leaves_one_order(
+    runtime: Runtime, venue: Venue, request_id: str, step: ExecutionStep
+) -> None:
+    crashing = replace(venue.executor, checkpoint=dies_at(step))
+    with pytest.raises(SimulatedCrash):
+        trading.execute_request(runtime, crashing, venue.market, request_id)
+    detail = approvals.get_request(runtime, ROOT, request_id)
+    assert detail.request.state is RequestState.EXECUTING  # handed off with its intent
+    stored = get_intent(venue.executor, request_id)  # stored before anything was sent
+    assert stored.state in (S.INTENT_SAVED, S.PLACING, S.SUBMITTED)
+    runtime.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]  # claim aged
+    result = trading.execute_request(runtime, venue.executor, venue.market, request_id)
+    assert result.outcome is trading.TradeOutcome.EXECUTED, result.message
+    assert len(venue.broker.orders()) == 1
+    final = get_intent(venue.executor, request_id)
+    assert final.state is S.FINAL and final.order_id == result.order_id
+    assert approvals.get_request(runtime, ROOT, request_id).request.state is (RequestState.EXECUTED)
