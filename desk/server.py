@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -28,13 +28,14 @@ from desk.bootstrap import Runtime
 from desk.demo_data import TRANSCRIPTS
 from desk.domain.instruments import Instrument
 from desk.domain.runs import AnalysisRun
-from desk.services import kite_login, proposals, runs, vault
+from desk.services import kite_login, proposals, runs, transactions, vault
 from desk.services.ports.events import DomainEvent
 from desk.services.proposals import INSTRUMENTS_LOADED
 from desk.telegram_runtime import TelegramRuntime
 
 log = structlog.get_logger(__name__)
 HOUSEKEEPING_SECONDS = 5.0
+KEY_PURGE_EVERY = timedelta(hours=1)
 
 
 def _instruments(rt: Runtime) -> list[Instrument]:
@@ -120,12 +121,24 @@ class DeskServer:
 
     def _loop(self) -> None:
         reminded: set[tuple[str, datetime]] = set()
+        purged_at: datetime | None = None
         while not self._stop.wait(self.housekeeping_seconds):
             try:
                 self.dispatcher.tick()
                 kite_login.remind_expiring(self.runtime, reminded)
+                purged_at = self._purge_keys(purged_at)
             except Exception:
                 log.exception("housekeeping_failed")
+
+    def _purge_keys(self, last: datetime | None) -> datetime:
+        """Hourly: forget Idempotency-Keys past their lifetime."""
+        now = self.runtime.clock.now()
+        if last is not None and now - last < KEY_PURGE_EVERY:
+            return last
+        purged = transactions.purge_idempotency_keys(self.runtime)
+        if purged:
+            log.info("idempotency_keys_purged", count=purged)
+        return now
 
     @property
     def alive(self) -> bool:

@@ -99,8 +99,8 @@ async def idempotency_key(
                 "as the effect): the same key "
                 "with the same body returns what the first request created, as it is now, "
                 "without a second effect; the same key with a different body or on another "
-                "operation is a 409. Other POSTs accept the key and are state changes that a "
-                "retry cannot repeat."
+                "operation is a 409. Keys are kept for 7 days. Other POSTs accept the key and "
+                "are state changes that a retry cannot repeat."
             ),
             examples=["3f1c2a9e-run-2026-11-25"],
         ),

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
@@ -20,6 +21,7 @@ from desk.services.ports.store import UnitOfWork
 T = TypeVar("T")
 ATTEMPTS = 12
 MAX_KEY_LENGTH = 128
+KEY_LIFETIME = timedelta(days=7)  # how long an Idempotency-Key replays (then it is new again)
 
 
 def atomically(ctx: Context, work: Callable[[UnitOfWork], T], *, attempts: int = ATTEMPTS) -> T:
@@ -142,3 +144,13 @@ def once(
         return Done(value, False)
 
     return atomically(ctx, guarded)
+
+
+def purge_idempotency_keys(ctx: Context, *, lifetime: timedelta = KEY_LIFETIME) -> int:
+    """Forget the Idempotency-Keys older than ``lifetime`` (housekeeping); returns how many."""
+    cutoff = ctx.clock.now() - lifetime
+
+    def work(uow: UnitOfWork) -> int:
+        return uow.idempotency.purge(cutoff)
+
+    return atomically(ctx, work)

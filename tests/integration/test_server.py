@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from desk.bootstrap import Runtime
 from desk.demo_data import INSTRUMENTS_CSV
 from desk.domain.approval_model import RequestState
+from desk.domain.clock import FixedClock
 from desk.domain.runs import RunStatus
 from desk.server import DeskServer
-from desk.services import approvals, proposals, runs
-from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper, wait_for
+from desk.services import agents, approvals, proposals, runs
+from desk.services.transactions import KEY_LIFETIME
+from tests.integration.conftest import (
+    ROOT,
+    People,
+    config,
+    make_agent,
+    promote_to_paper,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -72,5 +83,26 @@ def test_paper_partial_fills_follow_the_setting(runtime: Runtime) -> None:
         assert server.paper.paper.max_fill_quantity == 25
         proposals.load_instruments(runtime, ROOT, INSTRUMENTS_CSV.read_text())
         assert server.paper.paper.max_fill_quantity == 25
+    finally:
+        server.stop()
+
+
+def test_housekeeping_forgets_expired_idempotency_keys(
+    runtime: Runtime, people: People, clock: FixedClock
+) -> None:
+    agents.create_agent(
+        runtime, people.owner, name="keyed", config=config(quorum=1),
+        approvers=[people.a1.user_id or ""], idempotency_key="old-key",
+    )  # fmt: skip
+    clock.advance(KEY_LIFETIME + timedelta(minutes=1))
+    server = DeskServer(runtime, housekeeping_seconds=0.05)
+    server.start()
+    try:
+
+        def forgotten() -> bool:
+            with runtime.uow(write=False) as uow:
+                return uow.idempotency.get(people.owner.user_id or "", "old-key") is None
+
+        wait_for(forgotten, timeout=10.0)
     finally:
         server.stop()

@@ -152,6 +152,10 @@ class IdempotencyRepository(Protocol):
         """Set the result of a key ``put`` earlier in the same transaction."""
         ...
 
+    def purge(self, before: datetime) -> int:
+        """Delete the keys stored before ``before``; returns how many went."""
+        ...
+
 
 class RunRepository(Protocol):
     def add(self, run: AnalysisRun) -> None: ...

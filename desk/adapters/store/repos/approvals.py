@@ -291,3 +291,7 @@ class SqlIdempotencyRepository:
         self._conn.execute(
             t.update().where(t.c.scope == scope, t.c.key == key).values(result=dict(result))
         )
+
+    def purge(self, before: datetime) -> int:
+        t = idempotency_keys
+        return int(self._conn.execute(t.delete().where(t.c.created_at < before)).rowcount or 0)
