@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from desk.adapters.execution_dispatcher import ExecutionDispatcher
+from desk.adapters.kite.rate_limit import OrderRateLimits
 from desk.adapters.openrouter.catalog import OpenRouterCatalog
 from desk.adapters.prefect_runner import PrefectRunner
 from desk.adapters.research_engine import DeskResearchEngine
@@ -76,7 +77,15 @@ class DeskServer:
             max_fill_quantity=rt.settings.paper_max_fill_quantity,
         )  # fmt: skip
         self._unsubscribe = rt.events.subscribe(self._on_event)
-        selector = VenueSelector(rt, self.paper, repo, kite_root=rt.settings.kite_root)
+        selector = VenueSelector(
+            rt, self.paper, repo, kite_root=rt.settings.kite_root,
+            rate_limits=OrderRateLimits(
+                per_second=rt.settings.kite_orders_per_second,
+                per_minute=rt.settings.kite_orders_per_minute,
+                per_day=rt.settings.kite_orders_per_day,
+            ),
+            market_protection=rt.settings.kite_market_protection,
+        )  # fmt: skip
         self.dispatcher = ExecutionDispatcher(rt, self.paper, venues=selector)
         self.catalog = OpenRouterCatalog(
             base_url=rt.settings.openrouter_base_url,

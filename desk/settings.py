@@ -130,6 +130,26 @@ class DeskSettings(BaseSettings):
         default="https://api.kite.trade",
         description="Kite Connect API root (point it at the fake Kite server in tests).",
     )
+    kite_orders_per_second: int = Field(
+        default=10,
+        ge=1,
+        le=10,
+        description="Order calls per second per Kite account (10 is the exchange's retail-algo "
+        "threshold and Kite's limit).",
+    )
+    kite_orders_per_minute: int = Field(
+        default=200, ge=1, description="Order calls per minute per Kite account (Kite: 200)."
+    )
+    kite_orders_per_day: int = Field(
+        default=3000, ge=1, description="Order calls per day per Kite account (Kite: 3,000)."
+    )
+    kite_market_protection: int = Field(
+        default=-1,
+        ge=-1,
+        le=100,
+        description="market_protection sent with MARKET and SL-M orders: -1 automatic, or a "
+        "percentage 1-100 (Kite rejects 0 for API orders).",
+    )
 
     # --- telegram -------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(
@@ -146,6 +166,13 @@ class DeskSettings(BaseSettings):
         validation_alias=_seed("TELEGRAM_WEBHOOK_SECRET"),
         description="Path secret and X-Telegram-Bot-Api-Secret-Token of the Telegram webhook.",
     )
+
+    @field_validator("kite_market_protection")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("Kite rejects 0 for API orders: use -1 (automatic) or 1-100")
+        return value
 
     @field_validator("paper_max_fill_quantity", mode="before")
     @classmethod

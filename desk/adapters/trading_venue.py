@@ -5,6 +5,7 @@ Builds the ``Executor`` the execution services drive and the ``MarketView`` risk
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from desk.adapters.kite.rate_limit import OrderRateLimiter, OrderRateLimits
 from desk.adapters.paper.broker import PaperBroker
 from desk.adapters.paper.prices import SeededPriceSource
 from desk.domain.agents import Mode, active_version, trading_mode
@@ -195,16 +197,23 @@ class VenueSelector:
         *,
         kite_root: str,
         policy: ExecutionPolicy | None = None,
+        rate_limits: OrderRateLimits | None = None,
+        market_protection: int = -1,
     ) -> None:
         self._ctx = ctx
         self._paper = paper
         self._repo = repo
         self._root = kite_root
         self._policy = policy or ExecutionPolicy()
+        self._rate_limits = rate_limits or OrderRateLimits()
+        self._market_protection = market_protection
+        self._lock = threading.Lock()
+        # One order budget per Kite account (api key), shared by every request and every
+        # access token of it; one live venue per credential while its access token lasts.
+        self._limiters: dict[str, OrderRateLimiter] = {}
+        self._live: dict[str, tuple[str, Venue]] = {}
 
     def __call__(self, request_id: str) -> Venue:
-        from desk.adapters.kite.broker import KiteBroker
-
         with self._ctx.uow(write=False) as uow:
             request = uow.approvals.get(request_id)
             version = active_version(uow.agents.versions(request.agent_id)) if request else None
@@ -226,14 +235,35 @@ class VenueSelector:
             )
         secrets = vault.reveal_broker_secrets(self._ctx, usable[0].id)
         assert secrets.access_token is not None
-        credential_id = usable[0].id
+        return self._live_venue(
+            usable[0].id, secrets.api_key.reveal(), secrets.access_token.reveal()
+        )
 
-        def expired() -> None:
-            vault.mark_access_token_expired(self._ctx, Actor.system(label="kite"), credential_id)
+    def _live_venue(self, credential_id: str, api_key: str, access_token: str) -> Venue:
+        from desk.adapters.kite.broker import KiteBroker
 
-        broker = KiteBroker(
-            secrets.api_key.reveal(), secrets.access_token.reveal(), root=self._root,
-            on_token_expired=expired,
-        )  # fmt: skip
-        executor = Executor(broker, self._repo, self._ctx.clock, self._ctx.ids, policy=self._policy)
-        return Venue(broker, executor, BrokerMarketView(broker, live=True), live=True)
+        session = hashlib.sha256(access_token.encode()).hexdigest()
+        with self._lock:
+            cached = self._live.get(credential_id)
+            if cached is not None and cached[0] == session:
+                return cached[1]
+            limiter = self._limiters.get(api_key)
+            if limiter is None:
+                limiter = self._limiters[api_key] = OrderRateLimiter(self._rate_limits)
+
+            def expired() -> None:
+                vault.mark_access_token_expired(
+                    self._ctx, Actor.system(label="kite"), credential_id
+                )
+
+            broker = KiteBroker(
+                api_key, access_token, root=self._root, limiter=limiter,
+                market_protection=self._market_protection, on_token_expired=expired,
+            )  # fmt: skip
+            executor = Executor(
+                broker, self._repo, self._ctx.clock, self._ctx.ids, policy=self._policy
+            )
+            venue = Venue(broker, executor, BrokerMarketView(broker, live=True), live=True)
+            # A replaced session's venue is left to finish what it is doing (not closed here).
+            self._live[credential_id] = (session, venue)
+            return venue

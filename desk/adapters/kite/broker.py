@@ -46,6 +46,7 @@ class KiteBroker:
         root: str | None = None,
         timeout_seconds: float = 7.0,
         rate_limits: OrderRateLimits | None = None,
+        limiter: OrderRateLimiter | None = None,
         market_protection: int = MARKET_PROTECTION_AUTO,
         on_token_expired: Callable[[], None] | None = None,
     ) -> None:
@@ -60,7 +61,14 @@ class KiteBroker:
         self._kite = KiteConnect(
             api_key, access_token=access_token, root=root, timeout=timeout_seconds
         )
-        self._limiter = OrderRateLimiter(rate_limits or OrderRateLimits())
+        # One account's order budget is shared by every client on it: pass the account's
+        # ``limiter`` (kept by the caller, not closed here); else this client makes its own on
+        # its first order call. (A limiter runs a thread until closed: clients that only read
+        # — quotes, login, margins — never start one.)
+        self._owns_limiter = limiter is None
+        self._limiter = limiter
+        self._limits = rate_limits or OrderRateLimits()
+        self._limiter_lock = threading.Lock()
         self._market_protection = market_protection
         self._on_token_expired = on_token_expired
         self._expiry_reported = False  # concurrent reads may all fail: tell the owner once
@@ -95,7 +103,7 @@ class KiteBroker:
 
     def place_order(self, intent: OrderIntent) -> str:
         params = self._order_params(intent)
-        self._limiter.acquire()
+        self.order_limiter.acquire()
         order_id = self._call("place order", True, lambda: self._kite.place_order(**params))
         if not isinstance(order_id, str | int) or isinstance(order_id, bool) or not order_id:
             raise BrokerDataError(
@@ -127,7 +135,7 @@ class KiteBroker:
         return params
 
     def cancel_order(self, order_id: str, *, variety: str = "regular") -> str:
-        self._limiter.acquire()
+        self.order_limiter.acquire()
         result = self._call(
             "cancel order", True, lambda: self._kite.cancel_order(variety, order_id)
         )
@@ -190,8 +198,17 @@ class KiteBroker:
         rows = self._call("instruments", False, lambda: self._kite.instruments(exchange))
         return payloads.instruments_to_csv(payloads.need_list(rows, "instruments"))  # type: ignore[arg-type]
 
+    @property
+    def order_limiter(self) -> OrderRateLimiter:
+        """The order-call budget this client spends (its account's, or its own)."""
+        with self._limiter_lock:
+            if self._limiter is None:
+                self._limiter = OrderRateLimiter(self._limits)
+            return self._limiter
+
     def close(self) -> None:
-        self._limiter.close()
+        if self._owns_limiter and self._limiter is not None:
+            self._limiter.close()
         self._kite.reqsession.close()
 
     def _call(self, operation: str, writes: bool, fn: Callable[[], Any]) -> Any:

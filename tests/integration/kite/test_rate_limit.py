@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -91,3 +92,32 @@ def test_redundant_windows_are_dropped(
         Rate(day, Duration.DAY),
     ]
     assert [(r.limit, r.interval) for r in binding_rates(rates)] == expected
+
+
+def test_reading_clients_start_no_limiter_thread(make_broker: Callable[..., KiteBroker]) -> None:
+    """A limiter runs a thread until closed; quotes and logins make a client per call."""
+
+    def leakers() -> int:
+        return sum(t.name == "PyrateLimiter's Leaker" for t in threading.enumerate())
+
+    before = leakers()
+    for _ in range(5):
+        broker = make_broker()
+        assert broker.ltp(["NSE:INFY"])
+        broker.close()
+    assert leakers() == before
+
+
+def test_clients_of_one_account_share_its_budget(
+    make_broker: Callable[..., KiteBroker], fake_kite: RunningFakeKite
+) -> None:
+    shared = make_broker(rate_limits=OrderRateLimits(per_second=2, max_wait_seconds=0))
+    other = make_broker(limiter=shared.order_limiter)
+    shared.place_order(intent("s1"))
+    other.place_order(intent("s2"))
+    with pytest.raises(BrokerRateLimitedError):
+        other.place_order(intent("s3"))
+    other.close()  # not its limiter to close
+    with pytest.raises(BrokerRateLimitedError):
+        shared.place_order(intent("s4"))
+    assert len(fake_kite.fake.placed_requests()) == 2

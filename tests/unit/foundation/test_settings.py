@@ -74,6 +74,9 @@ def test_init_kwargs_win(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DESK_DATABASE_URL", "mysql://x", "DESK_DATABASE_URL"),
         ("DESK_LOG_LEVEL", "LOUD", "DESK_LOG_LEVEL"),
         ("AGENT_ANALYSIS_ASYNC_DEFAULT", "maybe", "AGENT_ANALYSIS_ASYNC_DEFAULT"),
+        ("DESK_KITE_ORDERS_PER_SECOND", "11", "DESK_KITE_ORDERS_PER_SECOND"),
+        ("DESK_KITE_MARKET_PROTECTION", "0", "Kite rejects 0"),
+        ("DESK_PAPER_MAX_FILL_QUANTITY", "0", "DESK_PAPER_MAX_FILL_QUANTITY"),
     ],
 )
 def test_invalid_settings_are_one_clear_error(
