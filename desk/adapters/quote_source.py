@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from desk.adapters.kite_sessions import kite_client, kite_session_of
 from desk.domain.users import Actor
-from desk.services import vault
 from desk.services.ports.broker import Broker
 from desk.services.ports.context import Context
 
@@ -26,38 +26,16 @@ class LastPrices:
     prices: Mapping[str, Decimal]  # instruments without a price are absent
 
 
-def kite_broker_of(ctx: Context, user_id: str, kite_root: str) -> Broker | None:
-    """A Kite client on ``user_id``'s own fresh session, or None when they have none."""
-    usable = [
-        c
-        for c in vault.list_broker_credentials(ctx, Actor.system(label="quotes"))
-        if c.user_id == user_id and c.is_active and c.token_status in ("valid", "expiring")
-    ]
-    if not usable:
-        return None
-    secrets = vault.reveal_broker_secrets(ctx, usable[0].id)
-    if secrets.access_token is None:
-        return None
-    credential_id = usable[0].id
-    from desk.adapters.kite.broker import KiteBroker  # kiteconnect is slow to import
-
-    def expired() -> None:
-        vault.mark_access_token_expired(ctx, Actor.system(label="kite"), credential_id)
-
-    return KiteBroker(
-        secrets.api_key.reveal(),
-        secrets.access_token.reveal(),
-        root=kite_root,
-        on_token_expired=expired,
-    )
-
-
 def last_prices(
     ctx: Context, actor: Actor, paper: Broker, instruments: Sequence[str], *, kite_root: str
 ) -> LastPrices:
     """LTPs of ``instruments`` from the caller's Kite session, else from the paper venue."""
     wanted = list(dict.fromkeys(instruments))
-    kite = kite_broker_of(ctx, actor.user_id, kite_root) if actor.user_id else None
-    if kite is not None:
+    session = kite_session_of(ctx, actor.user_id) if actor.user_id else None
+    if session is None:
+        return LastPrices("paper", dict(paper.ltp(wanted)))
+    kite = kite_client(ctx, session, root=kite_root)
+    try:
         return LastPrices("kite", dict(kite.ltp(wanted)))
-    return LastPrices("paper", dict(paper.ltp(wanted)))
+    finally:
+        kite.close()

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from desk.adapters.kite.rate_limit import OrderRateLimiter, OrderRateLimits
+from desk.adapters.kite_sessions import kite_client, kite_session_of
 from desk.adapters.paper.broker import PaperBroker
 from desk.adapters.paper.prices import SeededPriceSource
 from desk.domain.agents import Mode, active_version, trading_mode
@@ -22,8 +23,7 @@ from desk.domain.clock import Clock, IdGen
 from desk.domain.errors import ConflictError
 from desk.domain.instruments import Instrument
 from desk.domain.orders import Product, TradeProposal, TransactionType
-from desk.domain.users import Actor
-from desk.services import vault
+from desk.services.credential_views import BrokerSecrets
 from desk.services.execution import ExecutionPolicy, Executor
 from desk.services.ports.broker import Broker
 from desk.services.ports.context import Context
@@ -220,50 +220,34 @@ class VenueSelector:
             agent = uow.agents.get(request.agent_id) if request else None
         if version is None or agent is None or trading_mode(version) is not Mode.LIVE:
             return self._paper
-        usable = [
-            c
-            for c in vault.list_broker_credentials(self._ctx, Actor.system(label="executor"))
-            if c.user_id == agent.owner_id
-            and c.is_active
-            and c.token_status in ("valid", "expiring")
-        ]
-        if not usable:
+        session = kite_session_of(self._ctx, agent.owner_id)
+        if session is None:
             raise ConflictError(
                 f"agent {agent.name!r} trades live but its owner has no broker credential with "
                 "a fresh Kite session; run `desk kite login` first",
                 fields={"broker_credential": "missing or expired"},
             )
-        secrets = vault.reveal_broker_secrets(self._ctx, usable[0].id)
-        assert secrets.access_token is not None
-        return self._live_venue(
-            usable[0].id, secrets.api_key.reveal(), secrets.access_token.reveal()
-        )
+        return self._live_venue(session)
 
-    def _live_venue(self, credential_id: str, api_key: str, access_token: str) -> Venue:
-        from desk.adapters.kite.broker import KiteBroker
-
-        session = hashlib.sha256(access_token.encode()).hexdigest()
+    def _live_venue(self, session: BrokerSecrets) -> Venue:
+        assert session.access_token is not None
+        api_key = session.api_key.reveal()
+        token = hashlib.sha256(session.access_token.reveal().encode()).hexdigest()
         with self._lock:
-            cached = self._live.get(credential_id)
-            if cached is not None and cached[0] == session:
+            cached = self._live.get(session.credential_id)
+            if cached is not None and cached[0] == token:
                 return cached[1]
             limiter = self._limiters.get(api_key)
             if limiter is None:
                 limiter = self._limiters[api_key] = OrderRateLimiter(self._rate_limits)
-
-            def expired() -> None:
-                vault.mark_access_token_expired(
-                    self._ctx, Actor.system(label="kite"), credential_id
-                )
-
-            broker = KiteBroker(
-                api_key, access_token, root=self._root, limiter=limiter,
-                market_protection=self._market_protection, on_token_expired=expired,
+            broker = kite_client(
+                self._ctx, session, root=self._root, limiter=limiter,
+                market_protection=self._market_protection,
             )  # fmt: skip
             executor = Executor(
                 broker, self._repo, self._ctx.clock, self._ctx.ids, policy=self._policy
             )
             venue = Venue(broker, executor, BrokerMarketView(broker, live=True), live=True)
             # A replaced session's venue is left to finish what it is doing (not closed here).
-            self._live[credential_id] = (session, venue)
+            self._live[session.credential_id] = (token, venue)
             return venue
