@@ -16,7 +16,7 @@ from desk.domain.approval_model import RequestState
 from desk.domain.errors import DeskError
 from desk.domain.postbacks import PostbackChecksumError, checksum_matches
 from desk.domain.users import Actor
-from desk.services import audit, trading, vault
+from desk.services import audit, trading, vault, webhooks
 from desk.services.execution import Executor
 from desk.services.order_tracking import PostbackAction, PostbackResult, apply_postback
 from desk.services.ports.context import Context
@@ -48,14 +48,10 @@ def _record(ctx: Context, action: str, payload: dict[str, object]) -> None:
 def _reject(ctx: Context, order_id: str) -> None:
     """Logged always; audited as far as :mod:`desk.services.refusals` lets it through."""
     log.warning("postback_rejected", order_id=order_id, why="checksum")
-    suppressed = ctx.refusals.admit(("kite-postback", "checksum", ""), ctx.clock.now())
-    if suppressed is not None:
-        payload: dict[str, object] = {"order_id": order_id, "why": "checksum"}
-        _record(
-            ctx,
-            "execution.postback_rejected",
-            payload | ({"suppressed": suppressed} if suppressed else {}),
-        )
+    webhooks.audit_refusal(
+        ctx, ("kite-postback", "checksum", ""), KITE, "execution.postback_rejected",
+        subject_type="order", subject_id=None, payload={"order_id": order_id, "why": "checksum"},
+    )  # fmt: skip
 
 
 def receive_postback(
