@@ -15,17 +15,10 @@ from panel.viewable import Viewer
 from desk.dashboard.backend import DashboardApi, JsonDict
 from desk.dashboard.reactive import bind
 from desk.dashboard.session import Session
+from desk.domain.runs import RUN_ORDERINGS
 
 RUN_COLUMNS = ["id", "status", "query", "model", "created_at", "steps", "event_count", "cost_usd"]
 EVENT_COLUMNS = ["seq", "kind", "summary", "created_at"]
-ORDERINGS = [
-    "-created_at",
-    "created_at",
-    "-started_at",
-    "started_at",
-    "-completed_at",
-    "completed_at",
-]
 ACTIVE = ("pending", "running")
 SUMMARY_KEYS = ("content", "text", "message", "error", "name", "tool", "url")
 
@@ -51,7 +44,9 @@ class RunsState(param.Parameterized):
     q = param.String(default="", label="Search")
     date_from = param.String(default="", label="From (YYYY-MM-DD)")
     date_to = param.String(default="", label="To (YYYY-MM-DD)")
-    order_by: param.Selector[str] = param.Selector(default="-created_at", objects=ORDERINGS)
+    order_by: param.Selector[str] = param.Selector(
+        default="-created_at", objects=list(RUN_ORDERINGS)
+    )
     runs = param.DataFrame(default=pd.DataFrame(columns=RUN_COLUMNS))
     run_id = param.String(default="", label="Run id")
     run = param.Dict(default=None, allow_None=True)

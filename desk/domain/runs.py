@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 from desk.domain.errors import ConflictError
 
@@ -24,6 +24,12 @@ class RunStatus(StrEnum):
 
 
 TERMINAL = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED})
+
+# How run history may be sorted ("-" first: newest first).
+RunOrdering = Literal[
+    "-created_at", "created_at", "-started_at", "started_at", "-completed_at", "completed_at"
+]
+RUN_ORDERINGS: tuple[RunOrdering, ...] = get_args(RunOrdering)
 
 
 class RunMode(StrEnum):

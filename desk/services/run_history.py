@@ -7,20 +7,12 @@ from datetime import date, datetime, time, timedelta
 
 from desk.domain.clock import IST
 from desk.domain.errors import ValidationError
-from desk.domain.runs import AnalysisRun, RunStatus
+from desk.domain.runs import RUN_ORDERINGS, AnalysisRun, RunStatus
 from desk.domain.users import Actor
 from desk.services.agents import visible_agent
 from desk.services.ports.context import Context
 
 MAX_PAGE_SIZE = 100
-ORDERINGS = (
-    "-created_at",
-    "created_at",
-    "-started_at",
-    "started_at",
-    "-completed_at",
-    "completed_at",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +39,9 @@ def list_runs(
 ) -> RunPage:
     """Run history with the API's filters; dates are inclusive IST calendar days."""
     statuses = _statuses(status)
-    if order_by not in ORDERINGS:
+    if order_by not in RUN_ORDERINGS:
         raise ValidationError(
-            f"order_by must be one of {', '.join(ORDERINGS)}", fields={"order_by": "unknown"}
+            f"order_by must be one of {', '.join(RUN_ORDERINGS)}", fields={"order_by": "unknown"}
         )
     if page < 1:
         raise ValidationError("page must be ≥ 1", fields={"page": "out of range"})

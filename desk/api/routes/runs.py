@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sse_starlette import EventSourceResponse
@@ -22,6 +22,7 @@ from desk.api.schemas.runs import (
     RunStatusOut,
 )
 from desk.domain.errors import ValidationError
+from desk.domain.runs import RunOrdering
 from desk.services import runs
 
 router = APIRouter(prefix="/api/v1/agents/{id}", tags=["analysis runs"], responses=ERROR_RESPONSES)
@@ -30,9 +31,7 @@ STATUS_PATTERN = (
     r"^(pending|running|completed|failed|canceled)(,(pending|running|completed|failed|canceled))*$"
 )
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-Ordering = Literal[
-    "-created_at", "created_at", "-started_at", "started_at", "-completed_at", "completed_at"
-]
+Ordering = RunOrdering
 RUN = "/analysis-runs/{run_id}"
 
 
