@@ -11,16 +11,14 @@ from decimal import Decimal
 import pytest
 
 from desk.adapters.paper.prices import ManualPriceSource
-from desk.adapters.store.per_call import execution_repository, paper_ledger
-from desk.adapters.trading_venue import DEFAULT_PAPER_CASH_PAISE, Venue, paper_venue
+from desk.adapters.trading_venue import Venue
 from desk.bootstrap import Runtime
-from desk.demo_data import INSTRUMENTS_CSV
 from desk.domain.approval_model import RequestState
 from desk.domain.execution import ExecutionIntent, ExecutionState
-from desk.domain.instruments import parse_instruments_csv
-from desk.services import approvals, proposals, trading
+from desk.services import approvals, trading
 from desk.services.execution import Checkpoint, ExecutionStep, get_intent
-from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+from tests.integration.conftest import ROOT, People
+from tests.integration.trading.support import approved_request, store_paper_venue
 from tests.integration.trading.test_proposals import order
 from tests.unit.execution.support import SimulatedCrash
 
@@ -29,27 +27,12 @@ S = ExecutionState
 
 @pytest.fixture
 def venue(runtime: Runtime) -> Venue:
-    ledger = paper_ledger(runtime.db)
-    ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
-    return paper_venue(
-        instruments=parse_instruments_csv(INSTRUMENTS_CSV.read_text()), ledger=ledger,
-        repo=execution_repository(runtime.db), clock=runtime.clock, ids=runtime.ids,
-        prices=ManualPriceSource({"NSE:INFY": Decimal("1500.00")}),
-    )  # fmt: skip
+    return store_paper_venue(runtime, ManualPriceSource({"NSE:INFY": Decimal("1500.00")}))
 
 
 @pytest.fixture
 def request_id(runtime: Runtime, people: People, venue: Venue) -> str:
-    proposals.load_instruments(runtime, ROOT, INSTRUMENTS_CSV.read_text())
-    agent = make_agent(runtime, people)
-    promote_to_paper(runtime, people, agent)
-    outcome = proposals.submit_proposal(
-        runtime, venue.market, people.owner, agent, order(order_type="MARKET", price=None)
-    )
-    rid = outcome.request_id or ""
-    approvals.decide(runtime, people.a1, rid, "approve")
-    approvals.decide(runtime, people.a2, rid, "approve")
-    return rid
+    return approved_request(runtime, people, venue, order(order_type="MARKET", price=None))
 
 
 def dies_at(step: ExecutionStep) -> Checkpoint:

@@ -9,14 +9,12 @@ import pytest
 
 from desk.adapters.execution_dispatcher import ExecutionDispatcher
 from desk.adapters.paper.prices import ManualPriceSource
-from desk.adapters.store.per_call import execution_repository, paper_ledger
-from desk.adapters.trading_venue import DEFAULT_PAPER_CASH_PAISE, Venue, paper_venue
+from desk.adapters.trading_venue import Venue
 from desk.bootstrap import Runtime
-from desk.demo_data import INSTRUMENTS_CSV
 from desk.domain.approval_model import RequestState
-from desk.domain.instruments import parse_instruments_csv
 from desk.services import agents, approvals, audit, proposals, trading
-from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+from tests.integration.conftest import ROOT, People
+from tests.integration.trading.support import approve, paper_agent, store_paper_venue
 from tests.integration.trading.test_proposals import order
 
 
@@ -27,13 +25,7 @@ def prices() -> ManualPriceSource:
 
 @pytest.fixture
 def venue(runtime: Runtime, prices: ManualPriceSource) -> Venue:
-    ledger = paper_ledger(runtime.db)  # the store's books, one transaction per call
-    ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
-    return paper_venue(
-        instruments=parse_instruments_csv(INSTRUMENTS_CSV.read_text()), ledger=ledger,
-        repo=execution_repository(runtime.db), clock=runtime.clock, ids=runtime.ids,
-        prices=prices,
-    )  # fmt: skip
+    return store_paper_venue(runtime, prices)
 
 
 @pytest.fixture
@@ -45,15 +37,7 @@ def dispatcher(runtime: Runtime, venue: Venue) -> Iterator[ExecutionDispatcher]:
 
 @pytest.fixture
 def agent_id(runtime: Runtime, people: People) -> str:
-    proposals.load_instruments(runtime, ROOT, INSTRUMENTS_CSV.read_text())
-    agent = make_agent(runtime, people)
-    promote_to_paper(runtime, people, agent)
-    return agent
-
-
-def approve(rt: Runtime, p: People, request_id: str) -> None:
-    approvals.decide(rt, p.a1, request_id, "approve")
-    approvals.decide(rt, p.a2, request_id, "approve")
+    return paper_agent(runtime, people)
 
 
 def test_two_approvals_execute_exactly_once(

@@ -9,16 +9,14 @@ from decimal import Decimal
 import pytest
 
 from desk.adapters.paper.prices import ManualPriceSource
-from desk.adapters.store.per_call import execution_repository, paper_ledger
-from desk.adapters.trading_venue import DEFAULT_PAPER_CASH_PAISE, Venue, paper_venue
+from desk.adapters.trading_venue import Venue
 from desk.bootstrap import Runtime
-from desk.demo_data import INSTRUMENTS_CSV
 from desk.domain.approval_model import RequestState
-from desk.domain.instruments import parse_instruments_csv
 from desk.domain.orders import OrderStatus
-from desk.services import approvals, proposals, trading
+from desk.services import approvals, trading
 from desk.services.execution import get_intent
-from tests.integration.conftest import ROOT, People, make_agent, promote_to_paper
+from tests.integration.conftest import ROOT, People
+from tests.integration.trading.support import approved_request, store_paper_venue
 from tests.integration.trading.test_proposals import order
 
 
@@ -29,27 +27,13 @@ def prices() -> ManualPriceSource:
 
 @pytest.fixture
 def venue(runtime: Runtime, prices: ManualPriceSource) -> Venue:
-    ledger = paper_ledger(runtime.db)
-    ledger.deposit(DEFAULT_PAPER_CASH_PAISE)
-    return paper_venue(
-        instruments=parse_instruments_csv(INSTRUMENTS_CSV.read_text()), ledger=ledger,
-        repo=execution_repository(runtime.db), clock=runtime.clock, ids=runtime.ids,
-        prices=prices, max_fill_quantity=4,
-    )  # fmt: skip
+    return store_paper_venue(runtime, prices, max_fill_quantity=4)
 
 
 @pytest.fixture
 def request_id(runtime: Runtime, people: People, venue: Venue) -> str:
-    proposals.load_instruments(runtime, ROOT, INSTRUMENTS_CSV.read_text())
-    agent = make_agent(runtime, people)
-    promote_to_paper(runtime, people, agent)
-    outcome = proposals.submit_proposal(  # BUY 10 INFY LIMIT 1500.00: crossed at once
-        runtime, venue.market, people.owner, agent, order(price="1500.00")
-    )
-    rid = outcome.request_id or ""
-    approvals.decide(runtime, people.a1, rid, "approve")
-    approvals.decide(runtime, people.a2, rid, "approve")
-    return rid
+    # BUY 10 INFY LIMIT 1500.00: crossed at once
+    return approved_request(runtime, people, venue, order(price="1500.00"))
 
 
 def state(rt: Runtime, request_id: str) -> RequestState:
