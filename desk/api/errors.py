@@ -7,6 +7,7 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
@@ -49,6 +50,24 @@ def field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+PATTERN_MISMATCH = "string_pattern_mismatch"
+
+
+def format_hint(request: Request, name: str) -> str | None:
+    """What a query/path/header parameter should look like, in words (its description and
+    first example), instead of the regular expression it failed."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return None
+    for param in get_flat_params(dependant):
+        if name in (param.alias, param.name):
+            info = param.field_info
+            example = f" (e.g. {info.examples[0]})" if info.examples else ""
+            described = (info.description or "").rstrip(".")
+            return f"not in the expected format: {described}{example}" if described else None
+    return None
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method any route serves at this path (Starlette names only the first route's)."""
     methods: set[str] = set()
@@ -66,13 +85,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=status)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields: dict[str, str] = {}
         for err in exc.errors():
             if err.get("type") == "json_invalid":
                 fields["body"] = "not valid JSON"
                 continue
-            fields.setdefault(field_name(err.get("loc", ())), str(err.get("msg", "invalid")))
+            name = field_name(err.get("loc", ()))
+            hint = format_hint(request, name) if err.get("type") == PATTERN_MISMATCH else None
+            fields.setdefault(name, hint or str(err.get("msg", "invalid")))
         message = "invalid request: " + "; ".join(f"{k}: {v}" for k, v in fields.items())
         return JSONResponse(error_body("validation_error", message, fields), status_code=422)
 

@@ -32,6 +32,11 @@ def test_quotes_refuse_malformed_instruments(api: Api) -> None:
         assert "instruments" in str(
             assert_error(api.get("member", QUOTES, params={"instruments": bad}), 422)
         )
+    wrong = api.get("member", QUOTES, params={"instruments": "INFY"}).json()["error"]
+    assert wrong["fields"]["instruments"] == (
+        "not in the expected format: Comma list of EXCHANGE:SYMBOL (at most 50) "
+        "(e.g. NSE:INFY,NSE:TCS)"
+    )  # in words, not the regular expression it failed
     assert_error(api.get("member", QUOTES), 422)
     assert_error(api.get("anonymous", QUOTES, params={"instruments": "NSE:INFY"}), 401)
 
